@@ -1,0 +1,78 @@
+// Fault switches: each one brings back a known bug, by name, so the harness can prove it sees it.
+import { type TerminalOutcome, unreachable } from "./model.js";
+
+export const FAULTS = {
+  "complete-skips-release": "a job that completes is not released",
+  "settle-skips-release": "a job whose runs settle without reaching a terminal step is not released",
+  "halt-skips-release": "a job halted by a failed step is not released",
+  "fail-route-abandon-skips-release": "a job abandoned by failure routing is not released",
+  "exit-abandon-skips-release": "a job abandoned by an exit rule is not released (the reference report's bug)",
+  "cancel-skips-release": "a cancelled job is not released",
+  "timeout-skips-release": "a job failed by a step timeout is not released",
+  "shutdown-skips-release": "graceful shutdown releases nothing and leaves its adapters behind",
+  "kill-pid-not-group": "an adapter is killed by pid, not by process group: the chain's children survive",
+  "no-sigkill-escalation": "an adapter gets SIGTERM only: one that ignores it lives on",
+  "abandon-leaves-inflight-runs": "sibling runs stay running under an abandoned job",
+  "pidfile-left-behind": "an adapter's pid file outlives the adapter",
+  "double-release": "a job is released twice",
+  "refcount-ignored": "a shared adapter is killed while another live job still uses it",
+} as const;
+
+export type Fault = keyof typeof FAULTS;
+
+export class UnknownFaultError extends Error {}
+
+export function isFault(name: string): name is Fault {
+  return Object.hasOwn(FAULTS, name);
+}
+
+export function parseFaults(names: readonly string[]): Fault[] {
+  return names.map((name) => {
+    if (!isFault(name)) {
+      throw new UnknownFaultError(
+        `unknown fault "${name}"; known faults: ${Object.keys(FAULTS).join(", ")}`,
+      );
+    }
+    return name;
+  });
+}
+
+/** The fault that makes this terminal path forget to release. */
+export function releaseFaultFor(outcome: TerminalOutcome): Fault {
+  switch (outcome.kind) {
+    case "completed":
+      return "complete-skips-release";
+    case "no_terminal_reached":
+      return "settle-skips-release";
+    case "step_failed":
+      return "halt-skips-release";
+    case "abandoned":
+      return outcome.via === "exit_rule"
+        ? "exit-abandon-skips-release"
+        : "fail-route-abandon-skips-release";
+    case "cancelled":
+      return "cancel-skips-release";
+    case "timeout":
+      return "timeout-skips-release";
+    case "shutdown":
+      return "shutdown-skips-release";
+    default:
+      return unreachable(outcome);
+  }
+}
+
+export class FaultSet {
+  private readonly active: ReadonlySet<Fault>;
+
+  constructor(faults: readonly Fault[]) {
+    this.active = new Set(faults);
+  }
+
+  has(fault: Fault): boolean {
+    return this.active.has(fault);
+  }
+
+  list(): Fault[] {
+    return [...this.active];
+  }
+}

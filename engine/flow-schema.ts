@@ -1,0 +1,204 @@
+// The declarative form of a flow (snake_case, as scenario files write it) and its validation.
+// The engine and the harness share it, so a flow one accepts the other accepts too.
+import { z } from "zod";
+import type { AgentSpec, ExitRule, Executor, Flow, StepSpec } from "./model.js";
+
+const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
+
+const exitRuleSchema = z
+  .strictObject({
+    name,
+    when: z.union([z.literal("always"), z.strictObject({ output_contains: z.string().min(1) })]),
+    action: z.enum(["advance", "loop", "escalate", "abandon"]),
+    target: name.optional(),
+    max_iterations: z.number().int().positive().optional(),
+  })
+  .superRefine((rule, ctx) => {
+    if (rule.action === "loop" && rule.target === undefined) {
+      ctx.addIssue({ code: "custom", path: ["target"], message: "a loop rule needs a target step" });
+    }
+    if (rule.action !== "loop" && (rule.target !== undefined || rule.max_iterations !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["action"],
+        message: "target and max_iterations belong to a loop rule only",
+      });
+    }
+  });
+
+const agentSchema = z.strictObject({
+  prompt: z.string().min(1),
+  profile: name.default("fake"),
+  model: z.string().default("default"),
+  tools: z.array(z.string()).default([]),
+  allowed_paths: z.array(z.string()).default([]),
+  latency_ms: z.number().int().nonnegative().default(20),
+  ballast_mb: z.number().int().nonnegative().max(4096).default(8),
+  ignore_sigterm: z.boolean().default(false),
+  handshake: z.enum(["ok", "hang", "garbage", "error-session-new"]).default("ok"),
+});
+
+const stepSchema = z
+  .strictObject({
+    name,
+    agent: agentSchema.optional(),
+    script: z.string().min(1).optional(),
+    sleep_ms: z.number().int().nonnegative().optional(),
+    after: z.array(name).default([]),
+    exit_rules: z.array(exitRuleSchema).default([]),
+    on_error: z.enum(["fail", "continue", "abandon"]).default("fail"),
+    timeout_ms: z.number().int().positive().optional(),
+  })
+  .superRefine((step, ctx) => {
+    const executors = [step.agent, step.script, step.sleep_ms].filter((e) => e !== undefined);
+    if (executors.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message: "a step needs exactly one executor: agent, script or sleep_ms",
+      });
+    }
+  });
+
+export const flowSchema = z
+  .strictObject({ steps: z.array(stepSchema).min(1) })
+  .superRefine((flow, ctx) => {
+    const names = new Set<string>();
+    flow.steps.forEach((step, i) => {
+      if (names.has(step.name)) {
+        ctx.addIssue({ code: "custom", path: ["steps", i, "name"], message: `duplicate step "${step.name}"` });
+      }
+      names.add(step.name);
+    });
+    flow.steps.forEach((step, i) => {
+      step.after.forEach((dep, j) => {
+        if (!names.has(dep)) {
+          ctx.addIssue({ code: "custom", path: ["steps", i, "after", j], message: `no step named "${dep}"` });
+        }
+      });
+      step.exit_rules.forEach((rule, j) => {
+        if (rule.target !== undefined && !names.has(rule.target)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["steps", i, "exit_rules", j, "target"],
+            message: `no step named "${rule.target}"`,
+          });
+        }
+      });
+    });
+    const cycle = findCycle(flow.steps);
+    if (cycle !== null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["steps", cycle.index, "after"],
+        message: `cyclic after: ${cycle.path.join(" -> ")}`,
+      });
+    }
+  });
+
+export type FlowDocument = z.input<typeof flowSchema>;
+
+function findCycle(steps: { name: string; after: string[] }[]): { index: number; path: string[] } | null {
+  const deps = new Map(steps.map((s) => [s.name, s.after]));
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (node: string, path: string[]): string[] | null => {
+    if (state.get(node) === "done") return null;
+    if (state.get(node) === "visiting") return [...path.slice(path.indexOf(node)), node];
+    state.set(node, "visiting");
+    for (const dep of deps.get(node) ?? []) {
+      const found = visit(dep, [...path, node]);
+      if (found !== null) return found;
+    }
+    state.set(node, "done");
+    return null;
+  };
+  for (const [i, step] of steps.entries()) {
+    const found = visit(step.name, []);
+    if (found !== null) return { index: i, path: found };
+  }
+  return null;
+}
+
+type ParsedFlow = z.output<typeof flowSchema>;
+type ParsedStep = ParsedFlow["steps"][number];
+
+function toExecutor(step: ParsedStep): Executor {
+  if (step.agent !== undefined) {
+    const a = step.agent;
+    const agent: AgentSpec = {
+      profile: a.profile,
+      model: a.model,
+      tools: a.tools,
+      allowedPaths: a.allowed_paths,
+      behaviour: {
+        latencyMs: a.latency_ms,
+        ballastMb: a.ballast_mb,
+        ignoreSigterm: a.ignore_sigterm,
+        handshake: a.handshake,
+      },
+    };
+    return { kind: "agent", agent, prompt: a.prompt };
+  }
+  if (step.script !== undefined) return { kind: "script", command: step.script };
+  return { kind: "sleep", ms: step.sleep_ms ?? 0 };
+}
+
+function toExitRule(rule: ParsedStep["exit_rules"][number]): ExitRule {
+  const when = rule.when === "always" ? { kind: "always" as const } : { kind: "output_contains" as const, text: rule.when.output_contains };
+  switch (rule.action) {
+    case "loop":
+      return {
+        name: rule.name,
+        when,
+        action: { kind: "loop", target: rule.target ?? "", maxIterations: rule.max_iterations ?? Number.MAX_SAFE_INTEGER },
+      };
+    case "advance":
+    case "escalate":
+    case "abandon":
+      return { name: rule.name, when, action: { kind: rule.action } };
+  }
+}
+
+export function toFlow(parsed: ParsedFlow): Flow {
+  return {
+    steps: parsed.steps.map(
+      (step): StepSpec => ({
+        name: step.name,
+        executor: toExecutor(step),
+        after: step.after,
+        exitRules: step.exit_rules.map(toExitRule),
+        onError: step.on_error,
+        timeoutMs: step.timeout_ms ?? null,
+      }),
+    ),
+  };
+}
+
+export interface SchemaIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+export function formatPath(path: readonly (string | number)[]): string {
+  return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out === "" ? key : `${out}.${key}`), "");
+}
+
+export function issuesOf(error: z.ZodError): SchemaIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.filter((key): key is string | number => typeof key !== "symbol"),
+    message: issue.message,
+  }));
+}
+
+export class FlowError extends Error {
+  constructor(readonly issues: SchemaIssue[]) {
+    super(issues.map((i) => `${formatPath(i.path) || "(flow)"}: ${i.message}`).join("; "));
+  }
+}
+
+/** Validates a flow document; throws a FlowError naming each bad field. */
+export function parseFlow(document: unknown): Flow {
+  const result = flowSchema.safeParse(document);
+  if (!result.success) throw new FlowError(issuesOf(result.error));
+  return toFlow(result.data);
+}

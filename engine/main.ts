@@ -1,0 +1,42 @@
+// The reference engine as a process: `node dist/engine/main.js --state-dir DIR --profiles FILE`.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import type { AdapterProfiles } from "./adapter-launch.js";
+import { serve, send } from "./control-server.js";
+import { Engine } from "./engine.js";
+import { FaultSet, parseFaults } from "./faults.js";
+
+const FAULTS_ENV = "REAPCHECK_FAULTS";
+
+function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      "state-dir": { type: "string" },
+      profiles: { type: "string" },
+      fault: { type: "string", multiple: true, default: [] },
+      "kill-grace-ms": { type: "string", default: "1500" },
+      "handshake-timeout-ms": { type: "string", default: "10000" },
+    },
+  });
+  if (values["state-dir"] === undefined || values.profiles === undefined) {
+    throw new Error("usage: main.js --state-dir DIR --profiles FILE [--fault NAME]...");
+  }
+  const fromEnv = (process.env[FAULTS_ENV] ?? "").split(",").filter((f) => f !== "");
+  const engine = new Engine({
+    stateDir: values["state-dir"],
+    profiles: JSON.parse(readFileSync(values.profiles, "utf8")) as AdapterProfiles,
+    faults: new FaultSet(parseFaults([...values.fault, ...fromEnv])),
+    killGraceMs: Number(values["kill-grace-ms"]),
+    handshakeTimeoutMs: Number(values["handshake-timeout-ms"]),
+    emit: send,
+  });
+  return serve(engine);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`reapcheck engine: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,114 @@
+// The reference engine's vocabulary: flows, step runs, jobs and the ways a job can end.
+
+export type When =
+  | { kind: "always" }
+  | { kind: "output_contains"; text: string };
+
+export type ExitAction =
+  | { kind: "advance" }
+  | { kind: "loop"; target: string; maxIterations: number }
+  | { kind: "escalate" }
+  | { kind: "abandon" };
+
+export interface ExitRule {
+  name: string;
+  when: When;
+  action: ExitAction;
+}
+
+/** Fake-adapter knobs; a real adapter ignores them. */
+export type HandshakeBehaviour = "ok" | "hang" | "garbage" | "error-session-new";
+
+export interface AgentBehaviour {
+  latencyMs: number;
+  ballastMb: number;
+  ignoreSigterm: boolean;
+  handshake: HandshakeBehaviour;
+}
+
+export interface AgentSpec {
+  /** Adapter profile, as registered with the engine at start. */
+  profile: string;
+  model: string;
+  tools: string[];
+  allowedPaths: string[];
+  behaviour: AgentBehaviour;
+}
+
+export type Executor =
+  | { kind: "agent"; agent: AgentSpec; prompt: string }
+  | { kind: "script"; command: string }
+  | { kind: "sleep"; ms: number };
+
+export type OnError = "fail" | "continue" | "abandon";
+
+export interface StepSpec {
+  name: string;
+  executor: Executor;
+  after: string[];
+  exitRules: ExitRule[];
+  onError: OnError;
+  timeoutMs: number | null;
+}
+
+export interface Flow {
+  steps: StepSpec[];
+}
+
+export type StepRunStatus = "running" | "completed" | "failed" | "cancelled" | "skipped";
+
+export interface StepRun {
+  id: string;
+  step: string;
+  iteration: number;
+  status: StepRunStatus;
+  output: string | null;
+  error: string | null;
+}
+
+/**
+ * Why a job ended. Every way a job can end is one variant; `finishJob` switches over them
+ * exhaustively, so a new one cannot be added without deciding how it releases.
+ */
+export type TerminalOutcome =
+  | { kind: "completed" }
+  | { kind: "no_terminal_reached" }
+  | { kind: "step_failed"; step: string; error: string }
+  | { kind: "abandoned"; via: "exit_rule"; step: string; rule: string }
+  | { kind: "abandoned"; via: "failure_routing"; step: string; error: string }
+  | { kind: "cancelled" }
+  | { kind: "shutdown" }
+  | { kind: "timeout"; step: string };
+
+export type TerminalStatus = "completed" | "failed" | "cancelled";
+
+export type PauseReason =
+  | { kind: "escalated"; step: string; rule: string }
+  | { kind: "loop_limit"; step: string; rule: string };
+
+export type JobState =
+  | { kind: "pending" }
+  | { kind: "running" }
+  | { kind: "paused"; reason: PauseReason }
+  | { kind: "terminal"; status: TerminalStatus; outcome: TerminalOutcome };
+
+export function statusOf(outcome: TerminalOutcome): TerminalStatus {
+  switch (outcome.kind) {
+    case "completed":
+      return "completed";
+    case "cancelled":
+      return "cancelled";
+    case "no_terminal_reached":
+    case "step_failed":
+    case "abandoned":
+    case "shutdown":
+    case "timeout":
+      return "failed";
+    default:
+      return unreachable(outcome);
+  }
+}
+
+export function unreachable(value: never): never {
+  throw new Error(`unhandled variant: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,70 @@
+// Reads one process's identity and state from Linux /proc. A process is (pid, starttime):
+// a pid alone can be recycled, the pair cannot.
+import { readFileSync, readdirSync } from "node:fs";
+
+/** Bytes per page; x86_64 and most arm64 Linux kernels use 4 KiB pages. */
+const PAGE_BYTES = 4096;
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Clock ticks after boot: with the pid, the process's identity. */
+  starttime: number;
+  rssBytes: number;
+}
+
+export function parseStat(text: string): ProcStat {
+  // comm may hold spaces and parentheses: it runs from the first "(" to the last ")".
+  const open = text.indexOf("(");
+  const close = text.lastIndexOf(")");
+  const fields = text.slice(close + 2).split(" ");
+  const num = (i: number): number => Number(fields[i]);
+  return {
+    pid: Number(text.slice(0, open).trim()),
+    comm: text.slice(open + 1, close),
+    state: fields[0] ?? "?",
+    ppid: num(1),
+    pgid: num(2),
+    sid: num(3),
+    starttime: num(19),
+    rssBytes: num(21) * PAGE_BYTES,
+  };
+}
+
+export function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+export function listPids(): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number);
+}
+
+export function isZombie(stat: ProcStat): boolean {
+  return stat.state === "Z" || stat.state === "X";
+}
+
+/** Live (non-zombie) members of a process group. */
+export function liveGroupMembers(pgid: number): ProcStat[] {
+  const members: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const stat = readStat(pid);
+    if (stat !== null && stat.pgid === pgid && !isZombie(stat)) members.push(stat);
+  }
+  return members;
+}
+
+/** True while the process that had this identity is alive and not a zombie. */
+export function isSameProcessAlive(pid: number, starttime: number): boolean {
+  const stat = readStat(pid);
+  return stat !== null && stat.starttime === starttime && !isZombie(stat);
+}

@@ -1,0 +1,53 @@
+// Ending a process group as systemd's KillMode=control-group does: by membership, not by pid.
+// SIGTERM the group, give it a grace period, SIGKILL what is left, then wait until it is gone.
+import { setTimeout as sleep } from "node:timers/promises";
+import { liveGroupMembers } from "./proc-stat.js";
+
+export interface KillOptions {
+  graceMs: number;
+  /** Off only under the `no-sigkill-escalation` fault. */
+  escalate: boolean;
+  /** Signal the leader pid only instead of the group (the `kill-pid-not-group` fault). */
+  leaderOnly: boolean;
+}
+
+export type KillResult =
+  | { kind: "gone"; signal: "SIGTERM" | "SIGKILL" | "none" }
+  | { kind: "survived"; pids: number[] };
+
+const POLL_MS = 20;
+const SIGKILL_WAIT_MS = 5_000;
+
+function signal(target: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(target, sig);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
+  }
+}
+
+async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const live = liveGroupMembers(pgid).filter((p) => !leaderOnly || p.pid === leader);
+    if (live.length === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+}
+
+export async function killGroup(pgid: number, options: KillOptions): Promise<KillResult> {
+  const target = options.leaderOnly ? pgid : -pgid;
+  if (liveGroupMembers(pgid).length === 0) return { kind: "gone", signal: "none" };
+  signal(target, "SIGTERM");
+  if (await waitEmpty(pgid, pgid, options.leaderOnly, options.graceMs)) {
+    return { kind: "gone", signal: "SIGTERM" };
+  }
+  if (options.escalate) {
+    signal(target, "SIGKILL");
+    if (await waitEmpty(pgid, pgid, options.leaderOnly, SIGKILL_WAIT_MS)) {
+      return { kind: "gone", signal: "SIGKILL" };
+    }
+  }
+  return { kind: "survived", pids: liveGroupMembers(pgid).map((p) => p.pid) };
+}

@@ -1,0 +1,248 @@
+// The ACP process pool: adapter chains shared by jobs with equal agent configs, counted by job
+// refs. A chain lives in its own process group, has a pid file, and dies when its last ref drains.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { AcpClient } from "./acp-client.js";
+import { type AdapterProfiles, behaviourEnv, poolKey } from "./adapter-launch.js";
+import type { FaultSet } from "./faults.js";
+import type { AgentSpec } from "./model.js";
+import { killGroup } from "./process-group.js";
+import { readStat } from "./proc-stat.js";
+import type { ResourceManager } from "./resource-manager.js";
+import { JOB_TAG } from "./tagging.js";
+
+export interface PoolOptions {
+  pidDir: string;
+  profiles: AdapterProfiles;
+  faults: FaultSet;
+  killGraceMs: number;
+  handshakeTimeoutMs: number;
+  onEvent: (event: PoolEvent) => void;
+}
+
+export type PoolEvent =
+  | { event: "adapter.spawned"; jobId: string; pid: number; pgid: number; starttime: number; profile: string }
+  | { event: "adapter.discarded"; pid: number; reason: string }
+  | { event: "adapter.exited"; pid: number; code: number | null; signal: string | null; killedByPool: boolean }
+  | { event: "adapter.kill_failed"; pid: number; survivors: number[] };
+
+export interface PoolEntrySnapshot {
+  pid: number;
+  pgid: number;
+  starttime: number;
+  profile: string;
+  refs: string[];
+  state: EntryState;
+  pidFile: string;
+}
+
+type EntryState = "starting" | "ready" | "killing" | "dead";
+
+interface Entry {
+  key: string;
+  profile: string;
+  child: ChildProcess;
+  pid: number;
+  starttime: number;
+  refs: Set<string>;
+  sessions: Map<string, string>;
+  client: AcpClient;
+  ready: Promise<void>;
+  state: EntryState;
+  pidFile: string;
+  exited: Promise<void>;
+}
+
+export class AdapterError extends Error {}
+
+export interface AgentLease {
+  pid: number;
+  prompt(text: string, signal: AbortSignal): Promise<string>;
+}
+
+export class AcpProcessPool implements ResourceManager {
+  readonly name = "acp-pool";
+  readonly releasedJobs: string[] = [];
+  private readonly entries = new Set<Entry>();
+  private readonly releasedSet = new Set<string>();
+
+  constructor(private readonly options: PoolOptions) {
+    mkdirSync(options.pidDir, { recursive: true });
+  }
+
+  /** A job's lease on an adapter with this config: shared if one is running, spawned if not. */
+  async acquire(jobId: string, spec: AgentSpec, cwd: string): Promise<AgentLease> {
+    if (this.releasedSet.has(jobId)) throw new AdapterError(`job ${jobId} was already released`);
+    const key = poolKey(spec);
+    let entry = [...this.entries].find((e) => e.key === key && (e.state === "starting" || e.state === "ready"));
+    if (entry === undefined) {
+      entry = await this.spawnEntry(jobId, key, spec);
+    } else {
+      entry.refs.add(jobId);
+      this.writePidFile(entry);
+    }
+    const held = entry;
+    try {
+      await held.ready;
+      let sessionId = held.sessions.get(jobId);
+      if (sessionId === undefined) {
+        sessionId = await held.client.newSession(cwd, this.options.handshakeTimeoutMs);
+        held.sessions.set(jobId, sessionId);
+      }
+      if (this.releasedSet.has(jobId)) throw new AdapterError(`job ${jobId} was released while its adapter started`);
+      const session = sessionId;
+      return {
+        pid: held.pid,
+        prompt: async (text, signal) => {
+          const turn = await held.client.prompt(session, text, signal);
+          if (turn.stopReason !== "end_turn") throw new AdapterError(`turn stopped: ${turn.stopReason}`);
+          return turn.text;
+        },
+      };
+    } catch (error) {
+      if (!(error instanceof AdapterError)) await this.discard(held, String(error));
+      else await this.drop(held, jobId);
+      throw error instanceof AdapterError ? error : new AdapterError(`adapter ${held.pid}: ${String(error)}`);
+    }
+  }
+
+  async releaseForJob(jobId: string): Promise<void> {
+    this.releasedJobs.push(jobId);
+    this.releasedSet.add(jobId);
+    const held = [...this.entries].filter((e) => e.refs.has(jobId));
+    await Promise.all(held.map((entry) => this.drop(entry, jobId)));
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.entries].map((entry) => this.kill(entry)));
+  }
+
+  snapshot(): PoolEntrySnapshot[] {
+    return [...this.entries].map((e) => ({
+      pid: e.pid,
+      pgid: e.pid,
+      starttime: e.starttime,
+      profile: e.profile,
+      refs: [...e.refs],
+      state: e.state,
+      pidFile: e.pidFile,
+    }));
+  }
+
+  private async drop(entry: Entry, jobId: string): Promise<void> {
+    entry.refs.delete(jobId);
+    entry.sessions.delete(jobId);
+    if (entry.refs.size === 0 || this.options.faults.has("refcount-ignored")) {
+      await this.kill(entry);
+    } else {
+      this.writePidFile(entry);
+    }
+  }
+
+  /** A chain that failed its handshake or session/new is not reused by anyone. */
+  private async discard(entry: Entry, reason: string): Promise<void> {
+    this.options.onEvent({ event: "adapter.discarded", pid: entry.pid, reason });
+    entry.refs.clear();
+    await this.kill(entry);
+  }
+
+  private async spawnEntry(jobId: string, key: string, spec: AgentSpec): Promise<Entry> {
+    const launch = this.options.profiles[spec.profile];
+    if (launch === undefined) throw new AdapterError(`no adapter profile "${spec.profile}"`);
+    const child = spawn(launch.command, launch.args, {
+      detached: true,
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, ...launch.env, ...behaviourEnv(spec.behaviour), [JOB_TAG]: jobId },
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", (error) => reject(new AdapterError(`cannot start adapter "${launch.command}": ${error.message}`)));
+    });
+    const pid = child.pid ?? 0;
+    const stat = readStat(pid);
+    const client = new AcpClient(child.stdin!, child.stdout!);
+    const entry: Entry = {
+      key,
+      profile: spec.profile,
+      child,
+      pid,
+      starttime: stat?.starttime ?? 0,
+      refs: new Set([jobId]),
+      sessions: new Map(),
+      client,
+      ready: client.initialize(this.options.handshakeTimeoutMs),
+      state: "starting",
+      pidFile: join(this.options.pidDir, `acp-${pid}.json`),
+      exited: new Promise((resolve) => child.once("exit", () => resolve())),
+    };
+    entry.ready.then(
+      () => {
+        if (entry.state === "starting") entry.state = "ready";
+      },
+      () => undefined,
+    );
+    child.once("exit", (code, signal) => void this.onExit(entry, code, signal));
+    this.entries.add(entry);
+    this.writePidFile(entry);
+    this.options.onEvent({
+      event: "adapter.spawned",
+      jobId,
+      pid,
+      pgid: pid,
+      starttime: entry.starttime,
+      profile: spec.profile,
+    });
+    return entry;
+  }
+
+  /** The chain's root died without the pool asking: reap the rest of its group. */
+  private async onExit(entry: Entry, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
+    const killedByPool = entry.state === "killing" || entry.state === "dead";
+    this.options.onEvent({ event: "adapter.exited", pid: entry.pid, code, signal, killedByPool });
+    if (killedByPool) return;
+    entry.state = "dead";
+    entry.client.close();
+    this.entries.delete(entry);
+    await this.killGroupOf(entry);
+    if (!this.options.faults.has("pidfile-left-behind")) rmSync(entry.pidFile, { force: true });
+  }
+
+  private async kill(entry: Entry): Promise<void> {
+    if (entry.state === "killing" || entry.state === "dead") return entry.exited;
+    entry.state = "killing";
+    // A root that outlived the kill never exits; waiting for it would hang the release.
+    if (await this.killGroupOf(entry)) await entry.exited;
+    entry.state = "dead";
+    entry.client.close();
+    this.entries.delete(entry);
+    rmSync(entry.pidFile, { force: true });
+  }
+
+  /** True when the root is gone; survivors are reported, not hidden. */
+  private async killGroupOf(entry: Entry): Promise<boolean> {
+    const result = await killGroup(entry.pid, {
+      graceMs: this.options.killGraceMs,
+      escalate: !this.options.faults.has("no-sigkill-escalation"),
+      leaderOnly: this.options.faults.has("kill-pid-not-group"),
+    });
+    if (result.kind === "survived") {
+      this.options.onEvent({ event: "adapter.kill_failed", pid: entry.pid, survivors: result.pids });
+      return !result.pids.includes(entry.pid);
+    }
+    return true;
+  }
+
+  private writePidFile(entry: Entry): void {
+    writeFileSync(
+      entry.pidFile,
+      JSON.stringify({
+        pid: entry.pid,
+        pgid: entry.pid,
+        starttime: entry.starttime,
+        agent: entry.profile,
+        jobs: [...entry.refs],
+      }),
+    );
+  }
+}

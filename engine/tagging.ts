@@ -1,0 +1,7 @@
+// The process-tagging scheme. Environment variables survive setsid and double forks, so a tag
+// finds a descendant that left its process group, as a cgroup would.
+
+/** Set by the harness on everything it starts: the engine and, through it, every adapter. */
+export const RUN_TAG = "REAPCHECK_RUN";
+/** Set by the engine on everything it spawns for a job. */
+export const JOB_TAG = "REAPCHECK_JOB";
