@@ -28,7 +28,7 @@ const exitRuleSchema = z
 
 const agentSchema = z.strictObject({
   prompt: z.string().min(1),
-  profile: name.default("fake"),
+  profile: name.default("default"),
   model: z.string().default("default"),
   tools: z.array(z.string()).default([]),
   allowed_paths: z.array(z.string()).default([]),

@@ -23,6 +23,7 @@ export interface PoolOptions {
 
 export type PoolEvent =
   | { event: "adapter.spawned"; jobId: string; pid: number; pgid: number; starttime: number; profile: string }
+  | { event: "adapter.leased"; jobId: string; pid: number; pgid: number; shared: boolean }
   | { event: "adapter.discarded"; pid: number; reason: string }
   | { event: "adapter.exited"; pid: number; code: number | null; signal: string | null; killedByPool: boolean }
   | { event: "adapter.kill_failed"; pid: number; survivors: number[] };
@@ -76,12 +77,14 @@ export class AcpProcessPool implements ResourceManager {
     if (this.releasedSet.has(jobId)) throw new AdapterError(`job ${jobId} was already released`);
     const key = poolKey(spec);
     let entry = [...this.entries].find((e) => e.key === key && (e.state === "starting" || e.state === "ready"));
+    const shared = entry !== undefined;
     if (entry === undefined) {
       entry = await this.spawnEntry(jobId, key, spec);
     } else {
       entry.refs.add(jobId);
       this.writePidFile(entry);
     }
+    this.options.onEvent({ event: "adapter.leased", jobId, pid: entry.pid, pgid: entry.pid, shared });
     const held = entry;
     try {
       await held.ready;

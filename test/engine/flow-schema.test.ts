@@ -11,7 +11,7 @@ describe("flow schema", () => {
       after: [],
       onError: "fail",
       timeoutMs: null,
-      executor: { kind: "agent", prompt: "go", agent: { profile: "fake", behaviour: { handshake: "ok" } } },
+      executor: { kind: "agent", prompt: "go", agent: { profile: "default", behaviour: { handshake: "ok" } } },
     });
   });
 

@@ -1,0 +1,131 @@
+// The harness's handle on one engine process: commands out, replies and events in.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { type Command, type Line, type Reply, isReply } from "../engine/control-protocol.js";
+import type { EngineEvent } from "../engine/engine.js";
+import { RUN_TAG } from "../engine/tagging.js";
+
+export const ENGINE_MAIN = fileURLToPath(new URL("../engine/main.js", import.meta.url));
+
+type CommandBody = Command extends infer C ? (C extends { id: number } ? Omit<C, "id"> : never) : never;
+
+export interface EngineStart {
+  run: string;
+  stateDir: string;
+  profilesFile: string;
+  faults: readonly string[];
+  killGraceMs: number;
+  handshakeTimeoutMs: number;
+}
+
+export interface EngineExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+export class EngineProcess {
+  readonly events: EngineEvent[] = [];
+  readonly exited: Promise<EngineExit>;
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, (reply: Reply) => void>();
+  private readonly listeners = new Set<(event: EngineEvent) => void>();
+  private nextId = 1;
+  private stderr = "";
+  private alive = true;
+
+  constructor(start: EngineStart) {
+    // Its own process group: a Ctrl-C at the terminal reaches the harness, which then shuts the
+    // engine down in order instead of both dying at once.
+    this.child = spawn(
+      process.execPath,
+      [
+        ENGINE_MAIN,
+        "--state-dir",
+        start.stateDir,
+        "--profiles",
+        start.profilesFile,
+        "--kill-grace-ms",
+        String(start.killGraceMs),
+        "--handshake-timeout-ms",
+        String(start.handshakeTimeoutMs),
+        ...start.faults.flatMap((f) => ["--fault", f]),
+      ],
+      { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } },
+    );
+    this.child.stderr!.on("data", (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-8192);
+    });
+    createInterface({ input: this.child.stdout! }).on("line", (text) => this.onLine(text));
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.alive = false;
+        for (const reply of this.pending.values()) reply({ id: -1, ok: false, error: "engine exited" });
+        this.pending.clear();
+        resolve({ code, signal, stderr: this.stderr });
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  request(body: CommandBody): Promise<Reply> {
+    if (!this.alive) return Promise.resolve({ id: -1, ok: false, error: "engine exited" });
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.child.stdin!.write(`${JSON.stringify({ ...body, id })}\n`);
+    });
+  }
+
+  onEvent(listener: (event: EngineEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves with the first event, past or future, that matches; null at the timeout. */
+  waitFor(match: (event: EngineEvent) => boolean, timeoutMs: number): Promise<EngineEvent | null> {
+    const seen = this.events.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        off();
+        resolve(null);
+      }, timeoutMs);
+      const off = this.onEvent((event) => {
+        if (!match(event)) return;
+        clearTimeout(timer);
+        off();
+        resolve(event);
+      });
+    });
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.alive) this.child.kill(signal);
+  }
+
+  private onLine(text: string): void {
+    let line: Line;
+    try {
+      line = JSON.parse(text) as Line;
+    } catch {
+      this.stderr += `\n[stdout] ${text}`;
+      return;
+    }
+    if (isReply(line)) {
+      this.pending.get(line.id)?.(line);
+      this.pending.delete(line.id);
+      return;
+    }
+    this.events.push(line);
+    for (const listener of this.listeners) listener(line);
+  }
+}

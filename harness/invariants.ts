@@ -1,0 +1,146 @@
+// The invariants every ended job must satisfy (DESIGN.md §4), as pure checks over one
+// observation: the engine's state, the process table and the leases the engine announced.
+import type { EngineSnapshot } from "../engine/engine.js";
+import type { Expectation } from "./scenario.js";
+import { type ProcessInfo, isAlive, isZombie } from "./probes/probe.js";
+
+export const INVARIANTS = [
+  "outcome",
+  "released",
+  "refs-drained",
+  "no-surviving-group",
+  "no-tagged-survivor",
+  "no-running-step",
+] as const;
+
+export type InvariantName = (typeof INVARIANTS)[number];
+
+export interface Check {
+  invariant: InvariantName;
+  job: string;
+  ok: boolean;
+  /** What was expected and what was seen, for a person. */
+  detail: string;
+  /** Processes the check blames (live) and zombies it saw but does not count as alive. */
+  survivors: ProcessInfo[];
+  zombies: ProcessInfo[];
+}
+
+export interface Lease {
+  jobId: string;
+  pgid: number;
+}
+
+export interface Observation {
+  run: string;
+  state: EngineSnapshot;
+  processes: ProcessInfo[];
+  leases: Lease[];
+}
+
+const pass = (invariant: InvariantName, job: string, detail: string): Check => ({
+  invariant,
+  job,
+  ok: true,
+  detail,
+  survivors: [],
+  zombies: [],
+});
+
+const fail = (invariant: InvariantName, job: string, detail: string, survivors: ProcessInfo[] = [], zombies: ProcessInfo[] = []): Check => ({
+  invariant,
+  job,
+  ok: false,
+  detail,
+  survivors,
+  zombies,
+});
+
+export function describeProcesses(processes: readonly ProcessInfo[]): string {
+  const groups = new Map<number, ProcessInfo[]>();
+  for (const p of processes) groups.set(p.pgid, [...(groups.get(p.pgid) ?? []), p]);
+  return [...groups]
+    .map(([pgid, members]) => {
+      const rss = members.reduce((sum, p) => sum + p.rssBytes, 0);
+      const lines = members.map((p) => `    pid ${p.pid} ${(p.rssBytes / 2 ** 20).toFixed(1)} MB ${p.state === "Z" ? "(zombie) " : ""}${p.args.slice(0, 160)}`);
+      return [`  pgid ${pgid}: ${members.length} process(es), ${(rss / 2 ** 20).toFixed(1)} MB RSS`, ...lines].join("\n");
+    })
+    .join("\n");
+}
+
+/** Groups held by a job that has not ended are not leaks: the job still owns them. */
+function heldGroups(obs: Observation): Set<number> {
+  const live = new Set(obs.state.jobs.filter((j) => j.state.kind !== "terminal").map((j) => j.id));
+  return new Set(obs.state.pool.filter((e) => e.refs.some((r) => live.has(r))).map((e) => e.pgid));
+}
+
+export function checkJob(jobId: string, expected: Expectation, obs: Observation): Check[] {
+  const job = obs.state.jobs.find((j) => j.id === jobId);
+  if (job === undefined || job.state.kind !== "terminal") {
+    return [fail("outcome", jobId, `the job did not end (state: ${job?.state.kind ?? "unknown"})`)];
+  }
+  const checks: Check[] = [];
+  const { status, outcome } = job.state;
+  const seen = `${status} ${outcome.kind}`;
+  const want = `${expected.status} ${expected.reason}`;
+  checks.push(seen === want ? pass("outcome", jobId, seen) : fail("outcome", jobId, `expected ${want}, saw ${seen}: ${JSON.stringify(outcome)}`));
+
+  const wrongLedgers = obs.state.ledgers.filter((l) => l.releasedJobs.filter((j) => j === jobId).length !== 1);
+  checks.push(
+    wrongLedgers.length === 0
+      ? pass("released", jobId, "every ledger holds the job once")
+      : fail(
+          "released",
+          jobId,
+          wrongLedgers
+            .map((l) => `${l.manager}.releasedJobs = ${JSON.stringify(l.releasedJobs)} (expected "${jobId}" exactly once)`)
+            .join("; "),
+        ),
+  );
+
+  const leased = new Set(obs.leases.filter((l) => l.jobId === jobId).map((l) => l.pgid));
+  const refs = obs.state.pool.filter((e) => e.refs.includes(jobId));
+  const idle = obs.state.pool.filter((e) => e.refs.length === 0 && leased.has(e.pgid));
+  checks.push(
+    refs.length === 0 && idle.length === 0
+      ? pass("refs-drained", jobId, "no pool entry counts the job")
+      : fail(
+          "refs-drained",
+          jobId,
+          [
+            ...refs.map((e) => `adapter pid ${e.pid} still counts the job (refs ${JSON.stringify(e.refs)})`),
+            ...idle.map((e) => `adapter pid ${e.pid} has no refs but is ${e.state}`),
+          ].join("; "),
+        ),
+  );
+
+  const held = heldGroups(obs);
+  const ours = obs.processes.filter((p) => p.run === obs.run && !held.has(p.pgid));
+  const groups = new Set([
+    ...leased,
+    ...ours.filter((p) => p.job === jobId).map((p) => p.pgid),
+  ]);
+  const inGroups = ours.filter((p) => groups.has(p.pgid));
+  const groupLive = inGroups.filter(isAlive);
+  checks.push(
+    groupLive.length === 0
+      ? pass("no-surviving-group", jobId, `no live process in ${groups.size} group(s)`)
+      : fail("no-surviving-group", jobId, `live processes in the job's process groups:\n${describeProcesses(groupLive)}`, groupLive, inGroups.filter(isZombie)),
+  );
+
+  const tagged = ours.filter((p) => p.job === jobId);
+  const taggedLive = tagged.filter(isAlive);
+  checks.push(
+    taggedLive.length === 0
+      ? pass("no-tagged-survivor", jobId, "no live process carries the job's tag")
+      : fail("no-tagged-survivor", jobId, `live processes tagged REAPCHECK_JOB=${jobId}:\n${describeProcesses(taggedLive)}`, taggedLive, tagged.filter(isZombie)),
+  );
+
+  const running = job.runs.filter((r) => r.status === "running");
+  checks.push(
+    running.length === 0
+      ? pass("no-running-step", jobId, "no step run is running")
+      : fail("no-running-step", jobId, `step runs still running under a ${status} job: ${running.map((r) => r.id).join(", ")}`),
+  );
+  return checks;
+}

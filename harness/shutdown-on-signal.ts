@@ -1,0 +1,30 @@
+// Ctrl-C and SIGTERM end the harness in order: engines shut down, then every run's tag is
+// reaped, and whatever had to be reaped is reported as a leak.
+import { ProcScan } from "./probes/proc-scan.js";
+import { reapRun } from "./reaper.js";
+import { activeRuns } from "./run-registry.js";
+import { stopEngine } from "./runner.js";
+import { describeProcesses } from "./invariants.js";
+
+async function endEverything(signal: NodeJS.Signals): Promise<void> {
+  const runs = activeRuns.list();
+  await Promise.all(runs.map(({ engine }) => (engine === null ? undefined : stopEngine(engine, 3_000))));
+  const probe = new ProcScan();
+  for (const { run } of runs) {
+    const reaped = await reapRun(run, probe);
+    if (reaped.length > 0) console.error(`reapcheck: run ${run} left processes; reaped:\n${describeProcesses(reaped)}`);
+  }
+  console.error(`reapcheck: stopped by ${signal}`);
+  process.exit(signal === "SIGINT" ? 130 : 143);
+}
+
+export function installSignalHandlers(): void {
+  let ending = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (ending) return;
+      ending = true;
+      void endEverything(signal);
+    });
+  }
+}

@@ -1,0 +1,40 @@
+// One result model for every writer: what a gate run saw, scenario by scenario.
+import type { Check } from "../harness/invariants.js";
+import type { ProcessInfo } from "../harness/probes/probe.js";
+
+export const SCHEMA_VERSION = 1;
+
+export type Verdict = "pass" | "fail" | "error";
+
+export interface ScenarioResult {
+  scenario: string;
+  title: string;
+  adapter: string;
+  faults: string[];
+  run: string;
+  verdict: Verdict;
+  /** Every invariant for every job, passed or failed. */
+  checks: Check[];
+  /** Processes still carrying the run's tag after the engine shut down; the harness killed them. */
+  reaped: ProcessInfo[];
+  /** Why the scenario could not run, when verdict is "error". */
+  error: string | null;
+  durationMs: number;
+}
+
+export interface GateResult {
+  schemaVersion: typeof SCHEMA_VERSION;
+  probe: string;
+  results: ScenarioResult[];
+  verdict: Verdict;
+}
+
+export function overall(results: readonly ScenarioResult[]): Verdict {
+  if (results.some((r) => r.verdict === "error")) return "error";
+  if (results.some((r) => r.verdict === "fail")) return "fail";
+  return "pass";
+}
+
+export function failedChecks(result: ScenarioResult): Check[] {
+  return result.checks.filter((c) => !c.ok);
+}

@@ -1,0 +1,40 @@
+// Plain text for a terminal or a CI log: a line per scenario as it finishes, then each failure
+// with what was expected, what was seen, and the command that re-runs just that case.
+import { failedChecks, type GateResult, type ScenarioResult } from "./result.js";
+import { describeProcesses } from "../harness/invariants.js";
+
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export function scenarioLine(result: ScenarioResult): string {
+  const label = { pass: "PASS ", fail: "FAIL ", error: "ERROR" }[result.verdict];
+  const failed: string[] = [...new Set(failedChecks(result).map((c) => c.invariant))];
+  if (result.reaped.length > 0) failed.push("left-behind");
+  const why = result.verdict === "error" ? "could not run" : failed.join(", ");
+  return `${label} ${result.scenario.padEnd(24)} ${result.adapter.padEnd(6)} ${seconds(result.durationMs).padStart(6)}${why === "" ? "" : `  ${why}`}`;
+}
+
+export function rerunCommand(result: ScenarioResult): string {
+  const faults = result.faults.map((f) => ` --fault ${f}`).join("");
+  return `npx reapcheck gate --only ${result.scenario} --adapter ${result.adapter}${faults}`;
+}
+
+export function failureText(result: ScenarioResult): string {
+  const lines = [`── ${result.scenario} (${result.title}) — run ${result.run}${result.faults.length > 0 ? `, fault ${result.faults.join(", ")}` : ""}`];
+  if (result.error !== null) lines.push(`  error: ${result.error}`);
+  for (const check of failedChecks(result)) {
+    lines.push(`  ✗ ${check.invariant} [job ${check.job}]: ${check.detail}`);
+    if (check.zombies.length > 0) lines.push(`    zombies (not counted as alive):\n${describeProcesses(check.zombies)}`);
+  }
+  if (result.reaped.length > 0) {
+    lines.push(`  ✗ left-behind: still alive after the engine shut down; the harness killed them:\n${describeProcesses(result.reaped)}`);
+  }
+  lines.push(`  re-run: ${rerunCommand(result)}`);
+  return lines.join("\n");
+}
+
+export function summaryText(gate: GateResult): string {
+  const count = (v: string): number => gate.results.filter((r) => r.verdict === v).length;
+  const failures = gate.results.filter((r) => r.verdict !== "pass").map(failureText);
+  const tail = `${count("pass")} passed, ${count("fail")} failed${count("error") > 0 ? `, ${count("error")} errored` : ""}`;
+  return [...failures, "", `reapcheck gate: ${tail} (probe: ${gate.probe})`].join("\n");
+}
