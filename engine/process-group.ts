@@ -37,6 +37,8 @@ async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: 
 }
 
 export async function killGroup(pgid: number, options: KillOptions): Promise<KillResult> {
+  // kill(0) and kill(-1) would reach our own group or every process we may signal.
+  if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`refusing to signal process group ${pgid}`);
   const target = options.leaderOnly ? pgid : -pgid;
   if (liveGroupMembers(pgid).length === 0) return { kind: "gone", signal: "none" };
   signal(target, "SIGTERM");

@@ -79,10 +79,10 @@ export class AcpProcessPool implements ResourceManager {
     let entry = [...this.entries].find((e) => e.key === key && (e.state === "starting" || e.state === "ready"));
     const shared = entry !== undefined;
     if (entry === undefined) {
-      entry = await this.spawnEntry(jobId, key, spec);
+      entry = this.spawnEntry(jobId, key, spec);
     } else {
       entry.refs.add(jobId);
-      this.writePidFile(entry);
+      if (entry.state === "ready") this.writePidFile(entry);
     }
     this.options.onEvent({ event: "adapter.leased", jobId, pid: entry.pid, pgid: entry.pid, shared });
     const held = entry;
@@ -150,7 +150,11 @@ export class AcpProcessPool implements ResourceManager {
     await this.kill(entry);
   }
 
-  private async spawnEntry(jobId: string, key: string, spec: AgentSpec): Promise<Entry> {
+  /**
+   * Registers the entry before anything is awaited, so a second job asking for the same config
+   * while this one starts shares it instead of spawning a twin.
+   */
+  private spawnEntry(jobId: string, key: string, spec: AgentSpec): Entry {
     const launch = this.options.profiles[spec.profile];
     if (launch === undefined) throw new AdapterError(`no adapter profile "${spec.profile}"`);
     const child = spawn(launch.command, launch.args, {
@@ -158,23 +162,29 @@ export class AcpProcessPool implements ResourceManager {
       stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, ...launch.env, ...behaviourEnv(spec.behaviour), [JOB_TAG]: jobId },
     });
-    await new Promise<void>((resolve, reject) => {
+    // A dead adapter surfaces as a closed connection; a write into its pipe must not crash us.
+    child.stdin!.on("error", () => undefined);
+    const spawned = new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
       child.once("error", (error) => reject(new AdapterError(`cannot start adapter "${launch.command}": ${error.message}`)));
     });
-    const pid = child.pid ?? 0;
-    const stat = readStat(pid);
     const client = new AcpClient(child.stdin!, child.stdout!);
+    const pid = child.pid ?? 0;
     const entry: Entry = {
       key,
       profile: spec.profile,
       child,
       pid,
-      starttime: stat?.starttime ?? 0,
+      starttime: 0,
       refs: new Set([jobId]),
       sessions: new Map(),
       client,
-      ready: client.initialize(this.options.handshakeTimeoutMs),
+      ready: spawned.then(() => {
+        entry.starttime = readStat(pid)?.starttime ?? 0;
+        this.writePidFile(entry);
+        this.options.onEvent({ event: "adapter.spawned", jobId, pid, pgid: pid, starttime: entry.starttime, profile: spec.profile });
+        return client.initialize(this.options.handshakeTimeoutMs);
+      }),
       state: "starting",
       pidFile: join(this.options.pidDir, `acp-${pid}.json`),
       exited: new Promise((resolve) => child.once("exit", () => resolve())),
@@ -187,15 +197,6 @@ export class AcpProcessPool implements ResourceManager {
     );
     child.once("exit", (code, signal) => void this.onExit(entry, code, signal));
     this.entries.add(entry);
-    this.writePidFile(entry);
-    this.options.onEvent({
-      event: "adapter.spawned",
-      jobId,
-      pid,
-      pgid: pid,
-      starttime: entry.starttime,
-      profile: spec.profile,
-    });
     return entry;
   }
 
@@ -214,6 +215,12 @@ export class AcpProcessPool implements ResourceManager {
   private async kill(entry: Entry): Promise<void> {
     if (entry.state === "killing" || entry.state === "dead") return entry.exited;
     entry.state = "killing";
+    if (entry.pid === 0) {
+      // It never started: nothing to signal, and no exit will come.
+      this.entries.delete(entry);
+      entry.state = "dead";
+      return;
+    }
     // A root that outlived the kill never exits; waiting for it would hang the release.
     if (await this.killGroupOf(entry)) await entry.exited;
     entry.state = "dead";

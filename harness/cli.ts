@@ -2,11 +2,12 @@
 // The reapcheck command line. Exit codes: 0 every invariant held, 1 an invariant failed,
 // 2 bad input or the gate could not run.
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { FAULTS, parseFaults } from "../engine/faults.js";
 import { PROFILES, profileNamed } from "./adapters/profiles.js";
 import { defaultConcurrency, runGate } from "./gate.js";
+import { PACKAGE_ROOT } from "./compiled-paths.js";
 import { ProcScan } from "./probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "./runner.js";
 import { installSignalHandlers } from "./shutdown-on-signal.js";
@@ -15,7 +16,7 @@ import { scenarioLine, summaryText } from "../reports/text-reporter.js";
 
 export const EXIT = { pass: 0, fail: 1, usage: 2 } as const;
 
-const defaultScenarioDir = fileURLToPath(new URL("../../scenarios", import.meta.url));
+const defaultScenarioDir = join(PACKAGE_ROOT, "scenarios");
 
 const positiveInt = (value: string): number => {
   const n = Number(value);

@@ -1,12 +1,12 @@
 // The harness's handle on one engine process: commands out, replies and events in.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { type Command, type Line, type Reply, isReply } from "../engine/control-protocol.js";
 import type { EngineEvent } from "../engine/engine.js";
 import { RUN_TAG } from "../engine/tagging.js";
+import { compiled } from "./compiled-paths.js";
 
-export const ENGINE_MAIN = fileURLToPath(new URL("../engine/main.js", import.meta.url));
+
 
 type CommandBody = Command extends infer C ? (C extends { id: number } ? Omit<C, "id"> : never) : never;
 
@@ -41,7 +41,7 @@ export class EngineProcess {
     this.child = spawn(
       process.execPath,
       [
-        ENGINE_MAIN,
+        compiled("engine/main.js"),
         "--state-dir",
         start.stateDir,
         "--profiles",
@@ -54,6 +54,8 @@ export class EngineProcess {
       ],
       { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } },
     );
+    // An engine on its way out closes its stdin; the pending requests are answered by "exit".
+    this.child.stdin!.on("error", () => undefined);
     this.child.stderr!.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-8192);
     });

@@ -1,6 +1,6 @@
 // Adapter profiles: how to start each adapter the gate can drive, and whether it can run here.
-import { fileURLToPath } from "node:url";
 import type { AdapterLaunch } from "../../engine/adapter-launch.js";
+import { compiled } from "../compiled-paths.js";
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 
@@ -13,14 +13,12 @@ export interface AdapterProfile {
   launch(): AdapterLaunch;
 }
 
-const fakeWrapper = fileURLToPath(new URL("./fake/wrapper.js", import.meta.url));
-
 export const fakeProfile: AdapterProfile = {
   name: "fake",
   summary: "a real ACP agent on @agentclientprotocol/sdk, in the 3-process shape of npm exec → adapter → CLI",
   chain: ["wrapper (npm exec)", "agent (ACP adapter)", "cli (agent CLI)"],
   available: () => ({ ok: true }),
-  launch: () => ({ command: process.execPath, args: [fakeWrapper], env: {} }),
+  launch: () => ({ command: process.execPath, args: [compiled("harness/adapters/fake/wrapper.js")], env: {} }),
 };
 
 export const PROFILES: Readonly<Record<string, AdapterProfile>> = { fake: fakeProfile };

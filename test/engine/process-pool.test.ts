@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { isSameProcessAlive, liveGroupMembers } from "../../engine/proc-stat.js";
+import { waitUntil } from "../../harness/wait-until.js";
+import { type TestEngine, agentStep, startEngine } from "../support/engine.js";
+
+let current: TestEngine | null = null;
+afterEach(async () => {
+  const left = await current?.close();
+  current = null;
+  expect(left ?? 0).toBe(0);
+});
+
+/** Two jobs with the same agent config; the second keeps its ref through a sleep step. */
+async function shareOneAdapter(t: TestEngine) {
+  const { engine, run } = t;
+  await engine.request({ cmd: "submit", jobId: `${run}.a`, flow: { steps: [agentStep("ask", "a")] } });
+  await engine.request({
+    cmd: "submit",
+    jobId: `${run}.b`,
+    flow: { steps: [agentStep("ask", "b"), { name: "hold", sleep_ms: 1_500, after: ["ask"] }] },
+  });
+  const leases = await Promise.all(
+    ["a", "b"].map((j) => engine.waitFor((e) => e.event === "adapter.leased" && e.jobId === `${run}.${j}`, 10_000)),
+  );
+  await engine.waitFor((e) => e.event === "job.terminal" && e.jobId === `${run}.a`, 10_000);
+  const spawned = engine.events.find((e) => e.event === "adapter.spawned");
+  if (spawned?.event !== "adapter.spawned") throw new Error("no adapter spawned");
+  return { leases, spawned };
+}
+
+describe("the ACP process pool", () => {
+  it("shares one adapter between two jobs and keeps it until the second job ends", async () => {
+    current = await startEngine();
+    const { engine, run } = current;
+    const { leases, spawned } = await shareOneAdapter(current);
+
+    expect(leases.map((l) => (l?.event === "adapter.leased" ? l.pgid : null))).toEqual([spawned.pgid, spawned.pgid]);
+    expect(engine.events.filter((e) => e.event === "adapter.spawned")).toHaveLength(1);
+    // The first job has ended and been released; the second still holds the adapter.
+    await engine.waitFor((e) => e.event === "resource.released" && e.jobId === `${run}.a` && e.manager === "acp-pool", 5_000);
+    expect(isSameProcessAlive(spawned.pid, spawned.starttime)).toBe(true);
+    const state = await engine.request({ cmd: "state" });
+    expect(state.ok && state.state?.pool.map((e) => e.refs)).toEqual([[`${run}.b`]]);
+
+    await engine.waitFor((e) => e.event === "job.terminal" && e.jobId === `${run}.b`, 10_000);
+    const gone = await waitUntil(async () => liveGroupMembers(spawned.pgid).length, (n) => n === 0, { deadlineMs: 5_000 });
+    expect(gone.ok).toBe(true);
+  });
+
+  it("under refcount-ignored, kills the shared adapter while the second job still holds it", async () => {
+    current = await startEngine(["refcount-ignored"]);
+    const { spawned } = await shareOneAdapter(current);
+    const { engine, run } = current;
+    await engine.waitFor((e) => e.event === "resource.released" && e.jobId === `${run}.a` && e.manager === "acp-pool", 5_000);
+    expect(isSameProcessAlive(spawned.pid, spawned.starttime)).toBe(false);
+  });
+
+  it("reaps a chain that ignores SIGTERM by escalating to SIGKILL after the grace period", async () => {
+    current = await startEngine([], 300);
+    const { engine, run } = current;
+    await engine.request({ cmd: "submit", jobId: `${run}.j`, flow: { steps: [agentStep("s", "x", { ignore_sigterm: true })] } });
+    await engine.waitFor((e) => e.event === "job.terminal", 10_000);
+    const exited = await engine.waitFor((e) => e.event === "adapter.exited", 10_000);
+    expect(exited).toMatchObject({ signal: "SIGKILL", killedByPool: true });
+    const spawned = engine.events.find((e) => e.event === "adapter.spawned");
+    expect(spawned?.event === "adapter.spawned" && liveGroupMembers(spawned.pgid)).toEqual([]);
+  });
+
+  it("under no-sigkill-escalation, leaves a SIGTERM-ignoring chain alive and says so", async () => {
+    current = await startEngine(["no-sigkill-escalation"], 300);
+    const { engine, run } = current;
+    await engine.request({ cmd: "submit", jobId: `${run}.j`, flow: { steps: [agentStep("s", "x", { ignore_sigterm: true })] } });
+    const failed = await engine.waitFor((e) => e.event === "adapter.kill_failed", 10_000);
+    const spawned = engine.events.find((e) => e.event === "adapter.spawned");
+    expect(failed?.event === "adapter.kill_failed" && spawned?.event === "adapter.spawned" && failed.survivors).toContain(
+      spawned?.event === "adapter.spawned" ? spawned.pid : -1,
+    );
+    // The survivors are the leak this fault brings back: the harness's backstop has to reap them.
+    const t = current;
+    current = null;
+    expect(await t.close()).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,38 @@
+// Starts one real engine process for a test, tagged with a fresh run, and ends it afterwards.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { profileNamed } from "../../harness/adapters/profiles.js";
+import { EngineProcess } from "../../harness/engine-process.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { reapRun } from "../../harness/reaper.js";
+import { newRunId, stopEngine } from "../../harness/runner.js";
+
+export interface TestEngine {
+  run: string;
+  engine: EngineProcess;
+  stateDir: string;
+  /** Shuts the engine down and returns whatever the run left alive (killed by then). */
+  close(): Promise<number>;
+}
+
+export async function startEngine(faults: string[] = [], killGraceMs = 1_000): Promise<TestEngine> {
+  const run = newRunId();
+  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-test-${run}-`));
+  const profilesFile = join(stateDir, "profiles.json");
+  await writeFile(profilesFile, JSON.stringify({ default: profileNamed("fake").launch() }));
+  const engine = new EngineProcess({ run, stateDir, profilesFile, faults, killGraceMs, handshakeTimeoutMs: 5_000 });
+  return {
+    run,
+    engine,
+    stateDir,
+    close: async () => {
+      await stopEngine(engine);
+      const left = await reapRun(run, new ProcScan());
+      await rm(stateDir, { recursive: true, force: true });
+      return left.length;
+    },
+  };
+}
+
+export const agentStep = (name: string, prompt: string, extra: object = {}) => ({ name, agent: { prompt, ...extra } });

@@ -1,0 +1,36 @@
+// Test helpers: the repo's scenarios, run in-process through the real harness and real engines.
+import { fileURLToPath } from "node:url";
+import { profileNamed } from "../../harness/adapters/profiles.js";
+import { runGate } from "../../harness/gate.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { DEFAULT_RUN_OPTIONS, type RunOptions } from "../../harness/runner.js";
+import { loadScenario, scenarioFiles, selectScenarios, type Scenario } from "../../harness/scenario.js";
+import type { GateResult } from "../../reports/result.js";
+
+export const SCENARIO_DIR = fileURLToPath(new URL("../../scenarios", import.meta.url));
+
+export function scenarios(...only: string[]): Scenario[] {
+  return selectScenarios(scenarioFiles(SCENARIO_DIR).map(loadScenario), only);
+}
+
+export function gate(selected: Scenario[], options: Partial<RunOptions> = {}): Promise<GateResult> {
+  return runGate(selected, {
+    ...DEFAULT_RUN_OPTIONS,
+    adapter: profileNamed("fake"),
+    faults: [],
+    probe: new ProcScan(),
+    concurrency: 2,
+    // A failing case waits out the deadline; passing ones return as soon as they hold.
+    deadlineMs: 2_000,
+    ...options,
+  });
+}
+
+export function verdicts(result: GateResult): Record<string, string> {
+  return Object.fromEntries(result.results.map((r) => [r.scenario, r.verdict]));
+}
+
+export function failedInvariants(result: GateResult, scenario: string): string[] {
+  const found = result.results.find((r) => r.scenario === scenario);
+  return [...new Set(found?.checks.filter((c) => !c.ok).map((c) => c.invariant) ?? [])].sort();
+}
