@@ -59,7 +59,7 @@ describe("the ACP process pool", () => {
     current = await startEngine([], 300);
     const { engine, run } = current;
     await engine.request({ cmd: "submit", jobId: `${run}.j`, flow: { steps: [agentStep("s", "x", { ignore_sigterm: true })] } });
-    await engine.waitFor((e) => e.event === "job.terminal", 10_000);
+    await engine.waitFor((e) => e.event === "resource.released" && e.manager === "acp-pool", 10_000);
     const exited = await engine.waitFor((e) => e.event === "adapter.exited", 10_000);
     expect(exited).toMatchObject({ signal: "SIGKILL", killedByPool: true });
     const spawned = engine.events.find((e) => e.event === "adapter.spawned");
