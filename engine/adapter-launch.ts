@@ -15,6 +15,7 @@ export const BEHAVIOUR_ENV = {
   latencyMs: "FAKE_ACP_LATENCY_MS",
   ignoreSigterm: "FAKE_ACP_IGNORE_SIGTERM",
   handshake: "FAKE_ACP_HANDSHAKE",
+  escape: "FAKE_ACP_ESCAPE",
 } as const;
 
 export function behaviourEnv(b: AgentBehaviour): Record<string, string> {
@@ -23,6 +24,7 @@ export function behaviourEnv(b: AgentBehaviour): Record<string, string> {
     [BEHAVIOUR_ENV.latencyMs]: String(b.latencyMs),
     [BEHAVIOUR_ENV.ignoreSigterm]: b.ignoreSigterm ? "1" : "0",
     [BEHAVIOUR_ENV.handshake]: b.handshake,
+    [BEHAVIOUR_ENV.escape]: b.escape,
   };
 }
 

@@ -3,7 +3,9 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AdapterProfiles } from "./adapter-launch.js";
+import { bootSweep, type SweepReport } from "./boot-sweep.js";
 import { type FaultSet, releaseFaultFor } from "./faults.js";
+import { Journal } from "./journal.js";
 import {
   type Flow,
   type JobState,
@@ -30,7 +32,8 @@ export interface EngineOptions {
 
 export type EngineEvent =
   | PoolEvent
-  | { event: "job.started"; jobId: string }
+  | { event: "engine.recovered"; sweep: SweepReport; stranded: string[] }
+  | { event: "job.started"; jobId: string; parent: string | null }
   | { event: "step.started"; jobId: string; step: string; runId: string; iteration: number }
   | { event: "agent.prompt_sent"; jobId: string; step: string; runId: string; pid: number }
   | { event: "step.settled"; jobId: string; step: string; runId: string; status: StepRun["status"] }
@@ -46,6 +49,8 @@ export interface JobSnapshot {
 }
 
 export interface EngineSnapshot {
+  /** Releases still under way; a check is only final once this is 0. */
+  releasesInFlight: number;
   jobs: JobSnapshot[];
   ledgers: { manager: string; releasedJobs: string[] }[];
   pool: PoolEntrySnapshot[];
@@ -56,7 +61,14 @@ export interface EngineSnapshot {
 type RunResult =
   | { kind: "completed"; output: string }
   | { kind: "failed"; error: string }
-  | { kind: "timeout" };
+  | { kind: "timeout" }
+  | { kind: "sub_job_failed"; subJob: string };
+
+class SubJobFailed extends Error {
+  constructor(readonly subJob: string) {
+    super(`sub-job ${subJob} failed`);
+  }
+}
 
 interface Job {
   id: string;
@@ -70,6 +82,9 @@ interface Job {
   inflight: Map<string, AbortController>;
   loops: Map<string, number>;
   workspace: Promise<string>;
+  /** Resolves when the job reaches a terminal state; a parent waits on its sub-jobs with it. */
+  ended: Promise<TerminalOutcome>;
+  end: (outcome: TerminalOutcome) => void;
 }
 
 export class UsageError extends Error {}
@@ -82,9 +97,12 @@ export class Engine {
   private readonly finishing = new Set<Promise<void>>();
   private runCounter = 0;
   private stopping: Promise<void> | null = null;
+  private readonly journal: Journal;
 
   constructor(private readonly options: EngineOptions) {
+    this.journal = new Journal(`${options.stateDir}/journal.jsonl`);
     this.acp = new AcpProcessPool({
+      owner: options.stateDir,
       pidDir: `${options.stateDir}/pids`,
       profiles: options.profiles,
       faults: options.faults,
@@ -96,8 +114,34 @@ export class Engine {
     this.managers = [this.acp, this.workspaces];
   }
 
+  /**
+   * Boot: sweep the orphans a crashed predecessor left, then end the jobs it stranded through the
+   * same choke point as every other end, so they are released too.
+   */
+  async recover(): Promise<void> {
+    const sweep = await bootSweep({
+      owner: this.options.stateDir,
+      pidDir: `${this.options.stateDir}/pids`,
+      faults: this.options.faults,
+      killGraceMs: this.options.killGraceMs,
+    });
+    const stranded = this.journal.stranded();
+    this.options.emit({ event: "engine.recovered", sweep, stranded: stranded.map((s) => s.jobId) });
+    for (const entry of stranded) {
+      const job = this.createJob(entry.jobId, entry.flow, entry.parent, false);
+      this.finish(job, { kind: "engine_restarted" });
+    }
+    await this.settled();
+  }
+
   submit(jobId: string, flow: Flow): void {
     if (this.jobs.has(jobId)) throw new UsageError(`job ${jobId} exists already`);
+    this.tick(this.createJob(jobId, flow, null, true));
+  }
+
+  private createJob(jobId: string, flow: Flow, parent: string | null, journal: boolean): Job {
+    let end: (outcome: TerminalOutcome) => void = () => undefined;
+    const ended = new Promise<TerminalOutcome>((resolve) => (end = resolve));
     const job: Job = {
       id: jobId,
       flow,
@@ -108,10 +152,13 @@ export class Engine {
       inflight: new Map(),
       loops: new Map(),
       workspace: this.workspaces.acquire(jobId),
+      ended,
+      end,
     };
     this.jobs.set(jobId, job);
-    this.options.emit({ event: "job.started", jobId });
-    this.tick(job);
+    if (journal) this.journal.append({ type: "submitted", jobId, flow, parent });
+    this.options.emit({ event: "job.started", jobId, parent });
+    return job;
   }
 
   cancel(jobId: string): void {
@@ -151,6 +198,7 @@ export class Engine {
 
   snapshot(): EngineSnapshot {
     return {
+      releasesInFlight: this.finishing.size,
       jobs: [...this.jobs.values()].map((j) => ({ id: j.id, state: j.state, runs: j.runs.map((r) => ({ ...r })) })),
       ledgers: this.managers.map((m) => ({ manager: m.name, releasedJobs: [...m.releasedJobs] })),
       pool: this.acp.snapshot(),
@@ -178,7 +226,9 @@ export class Engine {
     job.state = { kind: "terminal", status: statusOf(outcome), outcome };
     const leaveInflight = outcome.kind === "abandoned" && this.options.faults.has("abandon-leaves-inflight-runs");
     if (!leaveInflight) this.cancelInflight(job);
+    this.journal.append({ type: "terminal", jobId: job.id });
     this.options.emit({ event: "job.terminal", jobId: job.id, status: job.state.status, outcome });
+    job.end(outcome);
     if (this.options.faults.has(releaseFaultFor(outcome))) return;
     const times = this.options.faults.has("double-release") ? 2 : 1;
     await job.workspace.catch(() => undefined);
@@ -259,6 +309,7 @@ export class Engine {
       return { kind: "completed", output };
     } catch (error) {
       if (deadline?.aborted === true) return { kind: "timeout" };
+      if (error instanceof SubJobFailed) return { kind: "sub_job_failed", subJob: error.subJob };
       return { kind: "failed", error: error instanceof Error ? error.message : String(error) };
     }
   }
@@ -277,9 +328,24 @@ export class Engine {
       case "sleep":
         await sleep(executor.ms, undefined, { signal });
         return "";
+      case "sub_job":
+        return await this.runSubJob(job, run, executor.flow, signal);
       default:
         return unreachable(executor);
     }
+  }
+
+  /** A sub-job is a job of its own, with its own resources; cancelling the run cancels it. */
+  private async runSubJob(parent: Job, run: StepRun, flow: Flow, signal: AbortSignal): Promise<string> {
+    const child = this.createJob(`${parent.id}.${run.step}-${run.iteration}`, flow, parent.id, true);
+    const onAbort = (): void => this.finish(child, { kind: "cancelled" });
+    signal.addEventListener("abort", onAbort, { once: true });
+    this.tick(child);
+    const outcome = await child.ended;
+    signal.removeEventListener("abort", onAbort);
+    signal.throwIfAborted();
+    if (outcome.kind !== "completed") throw new SubJobFailed(child.id);
+    return "";
   }
 
   private onRunSettled(job: Job, step: StepSpec, run: StepRun, result: RunResult): void {
@@ -304,6 +370,12 @@ export class Engine {
         run.error = `timed out after ${step.timeoutMs} ms`;
         this.emitSettled(job, run);
         this.finish(job, { kind: "timeout", step: step.name });
+        break;
+      case "sub_job_failed":
+        run.status = "failed";
+        run.error = `sub-job ${result.subJob} failed`;
+        this.emitSettled(job, run);
+        this.finish(job, { kind: "sub_job_failed", step: step.name, subJob: result.subJob });
         break;
       default:
         unreachable(result);

@@ -9,6 +9,8 @@ export const FAULTS = {
   "exit-abandon-skips-release": "a job abandoned by an exit rule is not released (the reference report's bug)",
   "cancel-skips-release": "a cancelled job is not released",
   "timeout-skips-release": "a job failed by a step timeout is not released",
+  "sub-job-skips-release": "a job halted by a failed sub-job is not released",
+  "restart-skips-release": "a job stranded by an engine crash is not released after the restart",
   "shutdown-skips-release": "graceful shutdown releases nothing and leaves its adapters behind",
   "kill-pid-not-group": "an adapter is killed by pid, not by process group: the chain's children survive",
   "no-sigkill-escalation": "an adapter gets SIGTERM only: one that ignores it lives on",
@@ -16,6 +18,9 @@ export const FAULTS = {
   "pidfile-left-behind": "an adapter's pid file outlives the adapter",
   "double-release": "a job is released twice",
   "refcount-ignored": "a shared adapter is killed while another live job still uses it",
+  "kill-ignores-escapes": "an adapter's descendants that left its process group are not swept by tag",
+  "no-boot-sweep": "orphans of a crashed engine survive the restart",
+  "sweep-ignores-identity": "the boot sweep signals a pid from a pid file without checking it is still ours",
 } as const;
 
 export type Fault = keyof typeof FAULTS;
@@ -56,6 +61,10 @@ export function releaseFaultFor(outcome: TerminalOutcome): Fault {
       return "timeout-skips-release";
     case "shutdown":
       return "shutdown-skips-release";
+    case "sub_job_failed":
+      return "sub-job-skips-release";
+    case "engine_restarted":
+      return "restart-skips-release";
     default:
       return unreachable(outcome);
   }

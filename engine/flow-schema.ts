@@ -36,6 +36,7 @@ const agentSchema = z.strictObject({
   ballast_mb: z.number().int().nonnegative().max(4096).default(8),
   ignore_sigterm: z.boolean().default(false),
   handshake: z.enum(["ok", "hang", "garbage", "error-session-new"]).default("ok"),
+  escape: z.enum(["none", "setsid", "double-fork"]).default("none"),
 });
 
 const stepSchema = z
@@ -44,19 +45,29 @@ const stepSchema = z
     agent: agentSchema.optional(),
     script: z.string().min(1).optional(),
     sleep_ms: z.number().int().nonnegative().optional(),
+    // Checked against the flow schema in superRefine: a sub-job is a whole flow of its own.
+    sub_job: z.strictObject({ steps: z.array(z.unknown()).min(1) }).optional(),
     after: z.array(name).default([]),
     exit_rules: z.array(exitRuleSchema).default([]),
     on_error: z.enum(["fail", "continue", "abandon"]).default("fail"),
     timeout_ms: z.number().int().positive().optional(),
   })
   .superRefine((step, ctx) => {
-    const executors = [step.agent, step.script, step.sleep_ms].filter((e) => e !== undefined);
+    const executors = [step.agent, step.script, step.sleep_ms, step.sub_job].filter((e) => e !== undefined);
     if (executors.length !== 1) {
       ctx.addIssue({
         code: "custom",
         path: [],
-        message: "a step needs exactly one executor: agent, script or sleep_ms",
+        message: "a step needs exactly one executor: agent, script, sleep_ms or sub_job",
       });
+    }
+    if (step.sub_job !== undefined) {
+      const inner = flowSchema.safeParse(step.sub_job);
+      if (!inner.success) {
+        for (const issue of issuesOf(inner.error)) {
+          ctx.addIssue({ code: "custom", path: ["sub_job", ...issue.path], message: issue.message });
+        }
+      }
     }
   });
 
@@ -135,11 +146,13 @@ function toExecutor(step: ParsedStep): Executor {
         ballastMb: a.ballast_mb,
         ignoreSigterm: a.ignore_sigterm,
         handshake: a.handshake,
+        escape: a.escape,
       },
     };
     return { kind: "agent", agent, prompt: a.prompt };
   }
   if (step.script !== undefined) return { kind: "script", command: step.script };
+  if (step.sub_job !== undefined) return { kind: "sub_job", flow: parseFlow(step.sub_job) };
   return { kind: "sleep", ms: step.sleep_ms ?? 0 };
 }
 

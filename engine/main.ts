@@ -8,7 +8,7 @@ import { FaultSet, parseFaults } from "./faults.js";
 
 const FAULTS_ENV = "REAPCHECK_FAULTS";
 
-function main(): Promise<void> {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       "state-dir": { type: "string" },
@@ -30,6 +30,7 @@ function main(): Promise<void> {
     handshakeTimeoutMs: Number(values["handshake-timeout-ms"]),
     emit: send,
   });
+  await engine.recover();
   return serve(engine);
 }
 

@@ -19,11 +19,15 @@ export interface ExitRule {
 /** Fake-adapter knobs; a real adapter ignores them. */
 export type HandshakeBehaviour = "ok" | "hang" | "garbage" | "error-session-new";
 
+/** How a fake CLI child leaves its adapter's process group, if it does. */
+export type EscapeBehaviour = "none" | "setsid" | "double-fork";
+
 export interface AgentBehaviour {
   latencyMs: number;
   ballastMb: number;
   ignoreSigterm: boolean;
   handshake: HandshakeBehaviour;
+  escape: EscapeBehaviour;
 }
 
 export interface AgentSpec {
@@ -38,7 +42,8 @@ export interface AgentSpec {
 export type Executor =
   | { kind: "agent"; agent: AgentSpec; prompt: string }
   | { kind: "script"; command: string }
-  | { kind: "sleep"; ms: number };
+  | { kind: "sleep"; ms: number }
+  | { kind: "sub_job"; flow: Flow };
 
 export type OnError = "fail" | "continue" | "abandon";
 
@@ -78,7 +83,9 @@ export type TerminalOutcome =
   | { kind: "abandoned"; via: "failure_routing"; step: string; error: string }
   | { kind: "cancelled" }
   | { kind: "shutdown" }
-  | { kind: "timeout"; step: string };
+  | { kind: "timeout"; step: string }
+  | { kind: "sub_job_failed"; step: string; subJob: string }
+  | { kind: "engine_restarted" };
 
 export type TerminalStatus = "completed" | "failed" | "cancelled";
 
@@ -103,6 +110,8 @@ export function statusOf(outcome: TerminalOutcome): TerminalStatus {
     case "abandoned":
     case "shutdown":
     case "timeout":
+    case "sub_job_failed":
+    case "engine_restarted":
       return "failed";
     default:
       return unreachable(outcome);

@@ -63,6 +63,32 @@ export function liveGroupMembers(pgid: number): ProcStat[] {
   return members;
 }
 
+/** One variable of a process's environment; null when unset, gone or unreadable. */
+export function readEnvVar(pid: number, name: string): string | null {
+  let environ: string;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+  } catch {
+    return null;
+  }
+  const prefix = `${name}=`;
+  const entry = environ.split("\0").find((e) => e.startsWith(prefix));
+  return entry === undefined ? null : entry.slice(prefix.length);
+}
+
+/** Live processes whose environment's `name` satisfies `match`. */
+export function liveWithEnv(name: string, match: (value: string) => boolean): ProcStat[] {
+  const found: ProcStat[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    const value = readEnvVar(pid, name);
+    if (value === null || !match(value)) continue;
+    const stat = readStat(pid);
+    if (stat !== null && !isZombie(stat)) found.push(stat);
+  }
+  return found;
+}
+
 /** True while the process that had this identity is alive and not a zombie. */
 export function isSameProcessAlive(pid: number, starttime: number): boolean {
   const stat = readStat(pid);

@@ -1,7 +1,7 @@
 // Ending a process group as systemd's KillMode=control-group does: by membership, not by pid.
 // SIGTERM the group, give it a grace period, SIGKILL what is left, then wait until it is gone.
 import { setTimeout as sleep } from "node:timers/promises";
-import { liveGroupMembers } from "./proc-stat.js";
+import { type ProcStat, liveGroupMembers, readStat } from "./proc-stat.js";
 
 export interface KillOptions {
   graceMs: number;
@@ -52,4 +52,19 @@ export async function killGroup(pgid: number, options: KillOptions): Promise<Kil
     }
   }
   return { kind: "survived", pids: liveGroupMembers(pgid).map((p) => p.pid) };
+}
+
+/**
+ * SIGKILLs processes found by tag, each re-checked by (pid, starttime) just before the signal,
+ * and waits until they are gone. Returns the pids still alive at the end.
+ */
+export async function killProcesses(found: readonly ProcStat[], waitMs = SIGKILL_WAIT_MS): Promise<number[]> {
+  const same = (p: ProcStat): boolean => {
+    const now = readStat(p.pid);
+    return now !== null && now.starttime === p.starttime && now.state !== "Z";
+  };
+  for (const p of found) if (same(p)) signal(p.pid, "SIGKILL");
+  const deadline = Date.now() + waitMs;
+  while (found.some(same) && Date.now() < deadline) await sleep(POLL_MS);
+  return found.filter(same).map((p) => p.pid);
 }

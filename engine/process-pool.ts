@@ -7,12 +7,14 @@ import { AcpClient } from "./acp-client.js";
 import { type AdapterProfiles, behaviourEnv, poolKey } from "./adapter-launch.js";
 import type { FaultSet } from "./faults.js";
 import type { AgentSpec } from "./model.js";
-import { killGroup } from "./process-group.js";
-import { readStat } from "./proc-stat.js";
+import { killGroup, killProcesses } from "./process-group.js";
+import { isSameProcessAlive, liveWithEnv, readStat } from "./proc-stat.js";
 import type { ResourceManager } from "./resource-manager.js";
-import { JOB_TAG } from "./tagging.js";
+import { ACP_TAG, JOB_TAG } from "./tagging.js";
 
 export interface PoolOptions {
+  /** Names this engine's chains in their ACP_TAG; a restarted engine with the same owner finds them. */
+  owner: string;
   pidDir: string;
   profiles: AdapterProfiles;
   faults: FaultSet;
@@ -42,6 +44,8 @@ type EntryState = "starting" | "ready" | "killing" | "dead";
 
 interface Entry {
   key: string;
+  /** This chain's ACP_TAG value. */
+  tag: string;
   profile: string;
   child: ChildProcess;
   pid: number;
@@ -67,6 +71,7 @@ export class AcpProcessPool implements ResourceManager {
   readonly releasedJobs: string[] = [];
   private readonly entries = new Set<Entry>();
   private readonly releasedSet = new Set<string>();
+  private spawned = 0;
 
   constructor(private readonly options: PoolOptions) {
     mkdirSync(options.pidDir, { recursive: true });
@@ -157,10 +162,11 @@ export class AcpProcessPool implements ResourceManager {
   private spawnEntry(jobId: string, key: string, spec: AgentSpec): Entry {
     const launch = this.options.profiles[spec.profile];
     if (launch === undefined) throw new AdapterError(`no adapter profile "${spec.profile}"`);
+    const tag = `${this.options.owner}/${++this.spawned}`;
     const child = spawn(launch.command, launch.args, {
       detached: true,
       stdio: ["pipe", "pipe", "inherit"],
-      env: { ...process.env, ...launch.env, ...behaviourEnv(spec.behaviour), [JOB_TAG]: jobId },
+      env: { ...process.env, ...launch.env, ...behaviourEnv(spec.behaviour), [JOB_TAG]: jobId, [ACP_TAG]: tag },
     });
     // A dead adapter surfaces as a closed connection; a write into its pipe must not crash us.
     child.stdin!.on("error", () => undefined);
@@ -172,6 +178,7 @@ export class AcpProcessPool implements ResourceManager {
     const pid = child.pid ?? 0;
     const entry: Entry = {
       key,
+      tag,
       profile: spec.profile,
       child,
       pid,
@@ -215,6 +222,8 @@ export class AcpProcessPool implements ResourceManager {
   private async kill(entry: Entry): Promise<void> {
     if (entry.state === "killing" || entry.state === "dead") return entry.exited;
     entry.state = "killing";
+    // The root may be dead before its exit event arrives: ask /proc, where a zombie counts as dead.
+    const diedAlone = !isSameProcessAlive(entry.pid, entry.starttime);
     if (entry.pid === 0) {
       // It never started: nothing to signal, and no exit will come.
       this.entries.delete(entry);
@@ -226,21 +235,26 @@ export class AcpProcessPool implements ResourceManager {
     entry.state = "dead";
     entry.client.close();
     this.entries.delete(entry);
-    rmSync(entry.pidFile, { force: true });
+    if (!(diedAlone && this.options.faults.has("pidfile-left-behind"))) rmSync(entry.pidFile, { force: true });
   }
 
-  /** True when the root is gone; survivors are reported, not hidden. */
+  /**
+   * Kills the chain's group, then whatever carries its tag outside the group (a descendant that
+   * called setsid). True when the root is gone; survivors are reported, not hidden.
+   */
   private async killGroupOf(entry: Entry): Promise<boolean> {
     const result = await killGroup(entry.pid, {
       graceMs: this.options.killGraceMs,
       escalate: !this.options.faults.has("no-sigkill-escalation"),
       leaderOnly: this.options.faults.has("kill-pid-not-group"),
     });
-    if (result.kind === "survived") {
-      this.options.onEvent({ event: "adapter.kill_failed", pid: entry.pid, survivors: result.pids });
-      return !result.pids.includes(entry.pid);
+    const survivors = result.kind === "survived" ? result.pids : [];
+    if (!this.options.faults.has("kill-ignores-escapes")) {
+      const escaped = liveWithEnv(ACP_TAG, (v) => v === entry.tag).filter((p) => p.pgid !== entry.pid);
+      survivors.push(...(await killProcesses(escaped)));
     }
-    return true;
+    if (survivors.length > 0) this.options.onEvent({ event: "adapter.kill_failed", pid: entry.pid, survivors });
+    return !survivors.includes(entry.pid);
   }
 
   private writePidFile(entry: Entry): void {

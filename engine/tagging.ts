@@ -5,3 +5,9 @@
 export const RUN_TAG = "REAPCHECK_RUN";
 /** Set by the engine on everything it spawns for a job. */
 export const JOB_TAG = "REAPCHECK_JOB";
+
+/**
+ * Set by the engine on every adapter chain it spawns: `<state dir>/<chain>`. It lets the engine
+ * sweep a chain's descendants that left the group, and a restarted engine find its orphans.
+ */
+export const ACP_TAG = "REAPCHECK_ACP";

@@ -2,8 +2,12 @@
 // The reapcheck command line: one file per command under commands/.
 // Exit codes: 0 every invariant held, 1 an invariant failed, 2 bad input or could not run.
 import { Command } from "commander";
+import { registerExplain } from "./commands/explain.js";
 import { registerGate } from "./commands/gate.js";
 import { registerList } from "./commands/list.js";
+import { registerMutate } from "./commands/mutate.js";
+import { registerRepro } from "./commands/repro.js";
+import { registerSoak } from "./commands/soak.js";
 import { installSignalHandlers } from "./shutdown-on-signal.js";
 import { EXIT } from "./usage-error.js";
 
@@ -14,6 +18,10 @@ const program = new Command()
 
 registerGate(program);
 registerList(program);
+registerExplain(program);
+registerRepro(program);
+registerMutate(program);
+registerSoak(program);
 
 installSignalHandlers();
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -2,9 +2,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { type Command, type Line, type Reply, isReply } from "../engine/control-protocol.js";
-import type { EngineEvent } from "../engine/engine.js";
 import { RUN_TAG } from "../engine/tagging.js";
 import { compiled } from "./compiled-paths.js";
+import { EventLog } from "./event-log.js";
 
 
 
@@ -25,17 +25,16 @@ export interface EngineExit {
   stderr: string;
 }
 
-export class EngineProcess {
-  readonly events: EngineEvent[] = [];
+export class EngineProcess extends EventLog {
   readonly exited: Promise<EngineExit>;
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, (reply: Reply) => void>();
-  private readonly listeners = new Set<(event: EngineEvent) => void>();
   private nextId = 1;
   private stderr = "";
   private alive = true;
 
   constructor(start: EngineStart) {
+    super();
     // Its own process group: a Ctrl-C at the terminal reaches the harness, which then shuts the
     // engine down in order instead of both dying at once.
     this.child = spawn(
@@ -87,29 +86,6 @@ export class EngineProcess {
     });
   }
 
-  onEvent(listener: (event: EngineEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  /** Resolves with the first event, past or future, that matches; null at the timeout. */
-  waitFor(match: (event: EngineEvent) => boolean, timeoutMs: number): Promise<EngineEvent | null> {
-    const seen = this.events.find(match);
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        off();
-        resolve(null);
-      }, timeoutMs);
-      const off = this.onEvent((event) => {
-        if (!match(event)) return;
-        clearTimeout(timer);
-        off();
-        resolve(event);
-      });
-    });
-  }
-
   kill(signal: NodeJS.Signals): void {
     if (this.alive) this.child.kill(signal);
   }
@@ -127,7 +103,15 @@ export class EngineProcess {
       this.pending.delete(line.id);
       return;
     }
-    this.events.push(line);
-    for (const listener of this.listeners) listener(line);
+    this.push(line);
   }
+}
+
+/** Graceful shutdown first; an engine that does not answer in time is killed. */
+export async function stopEngine(engine: EngineProcess, timeoutMs = 10_000): Promise<void> {
+  if (!engine.isAlive) return;
+  const timer = setTimeout(() => engine.kill("SIGKILL"), timeoutMs);
+  await engine.request({ cmd: "shutdown" });
+  await engine.exited;
+  clearTimeout(timer);
 }

@@ -4,14 +4,23 @@ import type { EngineSnapshot } from "../engine/engine.js";
 import type { Expectation } from "./scenario.js";
 import { type ProcessInfo, isAlive, isZombie } from "./probes/probe.js";
 
-export const INVARIANTS = [
+/** Checked for every job that ended (DESIGN.md §4, in its order, after the outcome). */
+export const JOB_INVARIANTS = [
   "outcome",
   "released",
   "refs-drained",
   "no-surviving-group",
   "no-tagged-survivor",
+  "no-stale-pidfile",
   "no-running-step",
+  "workspace-removed",
+  "no-premature-kill",
 ] as const;
+
+/** Checked once per run: nothing that is not ours was signalled. */
+export const RUN_INVARIANTS = ["no-foreign-kill"] as const;
+
+export const INVARIANTS = [...JOB_INVARIANTS, ...RUN_INVARIANTS] as const;
 
 export type InvariantName = (typeof INVARIANTS)[number];
 
@@ -31,14 +40,25 @@ export interface Lease {
   pgid: number;
 }
 
+export interface PidFileRecord {
+  file: string;
+  pid: number;
+  pgid: number;
+  starttime: number;
+}
+
 export interface Observation {
   run: string;
   state: EngineSnapshot;
   processes: ProcessInfo[];
   leases: Lease[];
+  /** The engine's pid files, as read from its state folder. */
+  pidFiles: PidFileRecord[];
+  /** Job ids whose workspace folder still exists. */
+  workspaces: string[];
 }
 
-const pass = (invariant: InvariantName, job: string, detail: string): Check => ({
+export const pass = (invariant: InvariantName, job: string, detail: string): Check => ({
   invariant,
   job,
   ok: true,
@@ -47,7 +67,7 @@ const pass = (invariant: InvariantName, job: string, detail: string): Check => (
   zombies: [],
 });
 
-const fail = (invariant: InvariantName, job: string, detail: string, survivors: ProcessInfo[] = [], zombies: ProcessInfo[] = []): Check => ({
+export const fail = (invariant: InvariantName, job: string, detail: string, survivors: ProcessInfo[] = [], zombies: ProcessInfo[] = []): Check => ({
   invariant,
   job,
   ok: false,
@@ -74,7 +94,11 @@ function heldGroups(obs: Observation): Set<number> {
   return new Set(obs.state.pool.filter((e) => e.refs.some((r) => live.has(r))).map((e) => e.pgid));
 }
 
-export function checkJob(jobId: string, expected: Expectation, obs: Observation): Check[] {
+/**
+ * Every invariant but no-premature-kill (which is watched while jobs live) for one job. A job the
+ * scenario names has its outcome checked too; a sub-job is held to the same release invariants.
+ */
+export function checkJob(jobId: string, expected: Expectation | null, obs: Observation): Check[] {
   const job = obs.state.jobs.find((j) => j.id === jobId);
   if (job === undefined || job.state.kind !== "terminal") {
     return [fail("outcome", jobId, `the job did not end (state: ${job?.state.kind ?? "unknown"})`)];
@@ -82,8 +106,12 @@ export function checkJob(jobId: string, expected: Expectation, obs: Observation)
   const checks: Check[] = [];
   const { status, outcome } = job.state;
   const seen = `${status} ${outcome.kind}`;
-  const want = `${expected.status} ${expected.reason}`;
-  checks.push(seen === want ? pass("outcome", jobId, seen) : fail("outcome", jobId, `expected ${want}, saw ${seen}: ${JSON.stringify(outcome)}`));
+  if (expected === null) {
+    checks.push(pass("outcome", jobId, `${seen} (not named by the scenario)`));
+  } else {
+    const want = `${expected.status} ${expected.reason}`;
+    checks.push(seen === want ? pass("outcome", jobId, seen) : fail("outcome", jobId, `expected ${want}, saw ${seen}: ${JSON.stringify(outcome)}`));
+  }
 
   const wrongLedgers = obs.state.ledgers.filter((l) => l.releasedJobs.filter((j) => j === jobId).length !== 1);
   checks.push(
@@ -136,11 +164,43 @@ export function checkJob(jobId: string, expected: Expectation, obs: Observation)
       : fail("no-tagged-survivor", jobId, `live processes tagged REAPCHECK_JOB=${jobId}:\n${describeProcesses(taggedLive)}`, taggedLive, tagged.filter(isZombie)),
   );
 
+  const alive = new Set(obs.processes.filter(isAlive).map((p) => `${p.pid}/${p.starttime}`));
+  const stale = obs.pidFiles.filter((f) => groups.has(f.pgid) && !held.has(f.pgid) && !alive.has(`${f.pid}/${f.starttime}`));
+  checks.push(
+    stale.length === 0
+      ? pass("no-stale-pidfile", jobId, "no pid file outlives its process")
+      : fail("no-stale-pidfile", jobId, `pid files of dead processes: ${stale.map((f) => `${f.file} (pid ${f.pid})`).join(", ")}`),
+  );
+
   const running = job.runs.filter((r) => r.status === "running");
   checks.push(
     running.length === 0
       ? pass("no-running-step", jobId, "no step run is running")
       : fail("no-running-step", jobId, `step runs still running under a ${status} job: ${running.map((r) => r.id).join(", ")}`),
   );
+
+  checks.push(
+    obs.workspaces.includes(jobId)
+      ? fail("workspace-removed", jobId, "the job's workspace folder still exists")
+      : pass("workspace-removed", jobId, "the job's workspace folder is gone"),
+  );
   return checks;
+}
+
+/**
+ * No premature kill: while a job lives, every adapter group it leased still has a live member,
+ * unless that adapter died on its own (a crash) or was discarded after a failed handshake.
+ * Returns the violations, by job.
+ */
+export function prematureKills(obs: Observation, diedOnTheirOwn: ReadonlySet<number>): Map<string, string> {
+  const live = obs.state.jobs.filter((j) => j.state.kind === "running" || j.state.kind === "paused");
+  const alivePgids = new Set(obs.processes.filter((p) => isAlive(p) && p.run === obs.run).map((p) => p.pgid));
+  const found = new Map<string, string>();
+  for (const job of live) {
+    const dead = obs.leases
+      .filter((l) => l.jobId === job.id && !diedOnTheirOwn.has(l.pgid) && !alivePgids.has(l.pgid))
+      .map((l) => l.pgid);
+    if (dead.length > 0) found.set(job.id, `adapter group(s) ${[...new Set(dead)].join(", ")} died while the job was ${job.state.kind}`);
+  }
+  return found;
 }

@@ -1,14 +1,17 @@
 // The runs under way in this harness process, so a signal or a crash can end them all.
-import type { EngineProcess } from "./engine-process.js";
+
+export interface Stoppable {
+  stop(timeoutMs: number): Promise<void>;
+}
 
 class RunRegistry {
-  private readonly runs = new Map<string, EngineProcess | null>();
+  private readonly runs = new Map<string, Stoppable | null>();
 
   add(run: string): void {
     this.runs.set(run, null);
   }
 
-  attach(run: string, engine: EngineProcess): void {
+  attach(run: string, engine: Stoppable): void {
     this.runs.set(run, engine);
   }
 
@@ -16,7 +19,7 @@ class RunRegistry {
     this.runs.delete(run);
   }
 
-  list(): { run: string; engine: EngineProcess | null }[] {
+  list(): { run: string; engine: Stoppable | null }[] {
     return [...this.runs].map(([run, engine]) => ({ run, engine }));
   }
 }

@@ -1,19 +1,23 @@
 // Runs one scenario against a fresh engine process: submit, act, wait for every job to end,
 // poll the invariants until they hold or the deadline passes, shut down, reap what is left.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
+import type { ScenarioResult } from "../reports/result.js";
+import { prepareRun } from "./adapters/lane.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
-import { EngineProcess } from "./engine-process.js";
-import { type Check, type Lease, checkJob } from "./invariants.js";
-import type { Probe } from "./probes/probe.js";
+import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
+import { EngineSession } from "./engine-session.js";
+import { type Check, type Lease, type Observation, type PidFileRecord, checkJob, fail, pass, prematureKills } from "./invariants.js";
+import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
 import type { Action, Scenario } from "./scenario.js";
 import { waitUntil } from "./wait-until.js";
-import type { ScenarioResult } from "../reports/result.js";
+
+export { stopEngine } from "./engine-process.js";
 
 export interface RunOptions {
   adapter: AdapterProfile;
@@ -25,7 +29,16 @@ export interface RunOptions {
   jobTimeoutMs: number;
   killGraceMs: number;
   handshakeTimeoutMs: number;
+  /** Sees the run's tagged processes at three moments, for repro bundles and process trees. */
+  onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
 }
+
+/** One look at the run's tagged processes: before the first submit, at each job's terminal
+ *  event, and after the deadline (with the ledgers as the invariants last saw them). */
+export type RunSnapshot =
+  | { phase: "before"; processes: ProcessInfo[] }
+  | { phase: "terminal"; job: string; processes: ProcessInfo[] }
+  | { phase: "after"; processes: ProcessInfo[]; ledgers: EngineSnapshot["ledgers"] };
 
 export const DEFAULT_RUN_OPTIONS = {
   deadlineMs: 3_000,
@@ -48,39 +61,120 @@ function matches(action: Action, event: EngineEvent, jobIdOf: (id: string) => st
   return when.step === undefined || ("step" in event && event.step === when.step);
 }
 
+async function readPidFiles(dir: string): Promise<PidFileRecord[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const records = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const parsed = JSON.parse(await readFile(join(dir, name), "utf8")) as Omit<PidFileRecord, "file">;
+        return [{ file: name, pid: parsed.pid, pgid: parsed.pgid, starttime: parsed.starttime }];
+      } catch {
+        return [];
+      }
+    }),
+  );
+  return records.flat();
+}
+
+/** Events that can end a lease: each is a moment to check that live jobs still hold theirs. */
+const LEASE_MOMENTS = new Set<EngineEvent["event"]>(["job.paused", "resource.released", "job.terminal"]);
+
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const run = newRunId();
   const jobIdOf = (id: string): string => `${run}.${id}`;
-  const shortId = (id: string): string => id.slice(run.length + 1);
+  const shortId = (id: string): string => (id.startsWith(`${run}.`) ? id.slice(run.length + 1) : id);
   const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-${run}-`));
   const profilesFile = join(stateDir, "profiles.json");
-  await writeFile(profilesFile, JSON.stringify({ default: options.adapter.launch() }));
+  // A real adapter's run needs its own model stub and HOME; the fake needs nothing.
+  const prepared = await prepareRun(options.adapter, scenario.id);
+  const launch = options.adapter.launch();
+  await writeFile(profilesFile, JSON.stringify({ default: { ...launch, env: { ...launch.env, ...prepared?.env } } }));
   activeRuns.add(run);
-  const engine = new EngineProcess({
+  const engine = new EngineSession({
     run,
     stateDir,
     profilesFile,
     faults: options.faults,
-    killGraceMs: options.killGraceMs,
-    handshakeTimeoutMs: options.handshakeTimeoutMs,
+    killGraceMs: scenario.engine.kill_grace_ms ?? options.killGraceMs,
+    handshakeTimeoutMs: scenario.engine.handshake_timeout_ms ?? options.handshakeTimeoutMs,
   });
   activeRuns.attach(run, engine);
 
   let finalState: EngineSnapshot | null = null;
+  const decoys: Decoy[] = [];
   const actionErrors: string[] = [];
   const perform = async (action: Action): Promise<void> => {
     if (action.delay_ms > 0) await new Promise((r) => setTimeout(r, action.delay_ms));
-    const reply =
-      action.do === "shutdown"
-        ? await engine.request({ cmd: "shutdown" })
-        : await engine.request({ cmd: action.do, jobId: jobIdOf(action.job ?? "") });
-    if (!reply.ok) actionErrors.push(`${action.do}: ${reply.error}`);
-    else if (action.do === "shutdown" && reply.state !== undefined) finalState = reply.state;
+    switch (action.do) {
+      case "cancel":
+      case "resume": {
+        const reply = await engine.request({ cmd: action.do, jobId: jobIdOf(action.job ?? "") });
+        if (!reply.ok) actionErrors.push(`${action.do}: ${reply.error}`);
+        return;
+      }
+      case "shutdown": {
+        const reply = await engine.request({ cmd: "shutdown" });
+        if (!reply.ok) actionErrors.push(`shutdown: ${reply.error}`);
+        else if (reply.state !== undefined) finalState = reply.state;
+        return;
+      }
+      case "crash-restart":
+        await engine.crashAndRestart();
+        return;
+      case "plant-decoy":
+        decoys.push(await plantDecoy(run, stateDir));
+        return;
+    }
   };
+
+  /** Everything the invariants look at, from the live engine or, once it has shut down, its last word. */
+  const observe = async (): Promise<Observation | null> => {
+    const reply = engine.isAlive ? await engine.request({ cmd: "state" }) : null;
+    const state = reply?.ok === true && reply.state !== undefined ? reply.state : finalState;
+    if (state === null) return null;
+    const leases: Lease[] = engine.events.flatMap((e) => (e.event === "adapter.leased" ? [{ jobId: e.jobId, pgid: e.pgid }] : []));
+    return {
+      run,
+      state,
+      processes: await options.probe.scan(),
+      leases,
+      pidFiles: await readPidFiles(join(stateDir, "pids")),
+      workspaces: await readdir(join(stateDir, "workspaces")).catch(() => []),
+    };
+  };
+  // Adapters that died without the pool asking (a crash) or were discarded are not premature kills.
+  const diedOnTheirOwn = (): Set<number> =>
+    new Set(
+      engine.events.flatMap((e) =>
+        (e.event === "adapter.exited" && !e.killedByPool) || e.event === "adapter.discarded" ? [e.pid] : [],
+      ),
+    );
+  const premature = new Map<string, string>();
+  let watching = Promise.resolve();
+  const watchLeases = (): void => {
+    watching = watching.then(async () => {
+      const obs = await observe();
+      if (obs === null) return;
+      for (const [job, detail] of prematureKills(obs, diedOnTheirOwn())) if (!premature.has(job)) premature.set(job, detail);
+    });
+  };
+
+  // Scans only when someone listens: the gate's invariants do not need these.
+  const snapshot = async (take: (processes: ProcessInfo[]) => RunSnapshot): Promise<void> => {
+    const hook = options.onSnapshot;
+    if (hook !== undefined) hook(run, take((await options.probe.scan()).filter((p) => p.run === run)));
+  };
+  const pendingSnapshots: Promise<void>[] = [];
+  let lastLedgers: EngineSnapshot["ledgers"] = [];
+
   const pendingActions: Promise<void>[] = [];
   const waiting = scenario.actions.filter((a) => a.when !== undefined);
   const stopListening = engine.onEvent((event) => {
+    if (event.event === "job.terminal") {
+      pendingSnapshots.push(snapshot((processes) => ({ phase: "terminal", job: shortId(event.jobId), processes })));
+    }
+    if (LEASE_MOMENTS.has(event.event)) watchLeases();
     for (const action of [...waiting]) {
       if (!matches(action, event, jobIdOf)) continue;
       waiting.splice(waiting.indexOf(action), 1);
@@ -104,12 +198,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let checks: Check[] = [];
   let error: string | null = null;
   try {
+    await snapshot((processes) => ({ phase: "before", processes }));
     for (const job of scenario.jobs) {
       const reply = await engine.request({ cmd: "submit", jobId: jobIdOf(job.id), flow: job.flow });
       if (!reply.ok) throw new Error(`submit ${job.id}: ${reply.error}`);
     }
     for (const action of scenario.actions.filter((a) => a.when === undefined)) pendingActions.push(perform(action));
 
+    // A crash-restart ends jobs in the next engine: wait on the session's log, which spans both.
     const ended = await Promise.all(
       scenario.jobs.map((job) =>
         engine.waitFor((e) => e.event === "job.terminal" && e.jobId === jobIdOf(job.id), options.jobTimeoutMs),
@@ -118,42 +214,55 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const stuck = scenario.jobs.filter((_, i) => ended[i] === null).map((j) => j.id);
     if (stuck.length > 0) throw new Error(`jobs did not end within ${options.jobTimeoutMs} ms: ${stuck.join(", ")}`);
     await Promise.all(pendingActions);
+    await watching;
 
-    const observe = async () => {
-      const reply = engine.isAlive ? await engine.request({ cmd: "state" }) : null;
-      const state = reply?.ok === true && reply.state !== undefined ? reply.state : finalState;
-      if (state === null) throw new Error("the engine exited without a final state");
-      const leases: Lease[] = engine.events.flatMap((e) => (e.event === "adapter.leased" ? [{ jobId: e.jobId, pgid: e.pgid }] : []));
-      const observation = { run, state, processes: await options.probe.scan(), leases };
-      return scenario.jobs.flatMap((job) => checkJob(jobIdOf(job.id), scenario.expect[job.id]!, observation));
+    // Polled until every check holds and no release is under way: a ledger seen between a
+    // release's two halves (the double-release fault) would otherwise pass.
+    let quiet = false;
+    const evaluate = async (): Promise<Check[]> => {
+      const obs = await observe();
+      if (obs === null) throw new Error("the engine exited without a final state");
+      quiet = obs.state.releasesInFlight === 0;
+      lastLedgers = obs.state.ledgers;
+      const ids = new Set([...scenario.jobs.map((j) => jobIdOf(j.id)), ...obs.state.jobs.map((j) => j.id)]);
+      return [...ids].flatMap((id) => {
+        const expected = scenario.expect[shortId(id)] ?? null;
+        const prematureKill = premature.get(id);
+        return [
+          ...checkJob(id, expected, obs),
+          prematureKill === undefined
+            ? pass("no-premature-kill", id, "every adapter it leased lived as long as it did")
+            : fail("no-premature-kill", id, prematureKill),
+        ];
+      });
     };
-    const settled = await waitUntil(observe, (all) => all.every((c) => c.ok), { deadlineMs: options.deadlineMs });
+    const settled = await waitUntil(evaluate, (all) => quiet && all.every((c) => c.ok), { deadlineMs: options.deadlineMs });
     checks = settled.value.map((c) => ({ ...c, job: shortId(c.job) }));
+    for (const decoy of decoys) {
+      checks.push(
+        decoyAlive(decoy)
+          ? pass("no-foreign-kill", "*", `pid ${decoy.pid}, recycled in a pid file, was left alone`)
+          : fail("no-foreign-kill", "*", `pid ${decoy.pid} was named by a pid file with another process's starttime, and was killed: it was not ours`),
+      );
+    }
+    await Promise.all(pendingSnapshots);
+    await snapshot((processes) => ({ phase: "after", processes, ledgers: lastLedgers }));
     if (actionErrors.length > 0) throw new Error(`actions failed: ${actionErrors.join("; ")}`);
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
   } finally {
     stopListening();
-    await stopEngine(engine);
+    await engine.stop();
+    await Promise.all(decoys.map(removeDecoy));
   }
   const reaped = await reapRun(run, options.probe);
   activeRuns.delete(run);
   await rm(stateDir, { recursive: true, force: true });
+  await prepared?.dispose();
   if (error !== null) {
-    const exit = engine.exited;
-    const stderr = (await exit).stderr.trim();
+    const stderr = (await engine.current.exited).stderr.trim();
     return result("error", checks, reaped, stderr === "" ? error : `${error}\nengine stderr:\n${stderr}`);
   }
   const clean = checks.every((c) => c.ok) && reaped.length === 0;
   return result(clean ? "pass" : "fail", checks, reaped, null);
-}
-
-/** Graceful shutdown first; an engine that does not answer in time is killed. */
-export async function stopEngine(engine: EngineProcess, timeoutMs = 10_000): Promise<void> {
-  if (engine.isAlive) {
-    const timer = setTimeout(() => engine.kill("SIGKILL"), timeoutMs);
-    await engine.request({ cmd: "shutdown" });
-    await engine.exited;
-    clearTimeout(timer);
-  }
 }

@@ -16,6 +16,8 @@ export const OUTCOME_KINDS = [
   "cancelled",
   "shutdown",
   "timeout",
+  "sub_job_failed",
+  "engine_restarted",
 ] as const;
 
 export const TRIGGER_EVENTS = ["job.started", "step.started", "agent.prompt_sent", "step.settled", "job.paused", "job.terminal"] as const;
@@ -25,12 +27,12 @@ const actionSchema = z
     when: z
       .strictObject({ event: z.enum(TRIGGER_EVENTS), job: name, step: name.optional() })
       .optional(),
-    do: z.enum(["cancel", "resume", "shutdown"]),
+    do: z.enum(["cancel", "resume", "shutdown", "crash-restart", "plant-decoy"]),
     job: name.optional(),
     delay_ms: z.number().int().nonnegative().default(0),
   })
   .superRefine((action, ctx) => {
-    if (action.do !== "shutdown" && action.job === undefined) {
+    if ((action.do === "cancel" || action.do === "resume") && action.job === undefined) {
       ctx.addIssue({ code: "custom", path: ["job"], message: `"${action.do}" needs the job it acts on` });
     }
   });
@@ -40,6 +42,12 @@ const scenarioSchema = z
     id: name,
     title: z.string().min(1),
     description: z.string().optional(),
+    engine: z
+      .strictObject({
+        handshake_timeout_ms: z.number().int().positive().optional(),
+        kill_grace_ms: z.number().int().nonnegative().optional(),
+      })
+      .default({}),
     jobs: z.array(z.strictObject({ id: name, flow: flowSchema })).min(1),
     actions: z.array(actionSchema).default([]),
     expect: z.record(
@@ -73,6 +81,7 @@ type Parsed = z.output<typeof scenarioSchema>;
 
 export type Action = Parsed["actions"][number];
 export type Expectation = Parsed["expect"][string];
+export type EngineSettings = Parsed["engine"];
 
 export interface Scenario {
   id: string;
@@ -81,6 +90,7 @@ export interface Scenario {
   file: string;
   /** The file's text, for repro bundles. */
   source: string;
+  engine: EngineSettings;
   jobs: { id: string; flow: FlowDocument }[];
   actions: Action[];
   expect: Record<string, Expectation>;
@@ -128,13 +138,14 @@ export function parseScenario(text: string, file: string): Scenario {
   if (result.data.id !== stem) {
     throw new ScenarioError(file, lineCounter.linePos(nodeAt(doc.contents, ["id"])?.range?.[0] ?? 0).line, "id", `"${result.data.id}" must match the file name "${stem}"`);
   }
-  const { id, title, description, jobs, actions, expect } = result.data;
+  const { id, title, description, engine, jobs, actions, expect } = result.data;
   return {
     id,
     title,
     description: description ?? "",
     file,
     source: text,
+    engine,
     // Keep each flow as its document: the engine validates and reads it itself.
     jobs: jobs.map((job, i) => ({ id: job.id, flow: (doc.toJS() as { jobs: { flow: FlowDocument }[] }).jobs[i]!.flow })),
     actions,

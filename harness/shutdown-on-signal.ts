@@ -3,12 +3,11 @@
 import { ProcScan } from "./probes/proc-scan.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
-import { stopEngine } from "./runner.js";
 import { describeProcesses } from "./invariants.js";
 
 async function endEverything(signal: NodeJS.Signals): Promise<void> {
   const runs = activeRuns.list();
-  await Promise.all(runs.map(({ engine }) => (engine === null ? undefined : stopEngine(engine, 3_000))));
+  await Promise.all(runs.map(({ engine }) => engine?.stop(3_000)));
   const probe = new ProcScan();
   for (const { run } of runs) {
     const reaped = await reapRun(run, probe);

@@ -1,6 +1,7 @@
 // One result model for every writer: what a gate run saw, scenario by scenario.
 import type { Check } from "../harness/invariants.js";
 import type { ProcessInfo } from "../harness/probes/probe.js";
+import type { RunSnapshot } from "../harness/runner.js";
 
 export const SCHEMA_VERSION = 1;
 
@@ -20,7 +21,13 @@ export interface ScenarioResult {
   /** Why the scenario could not run, when verdict is "error". */
   error: string | null;
   durationMs: number;
+  /** The run's tagged processes before, at the terminal event and after the deadline; present
+   *  when the caller asked the runner for them (reports, repro bundles). */
+  snapshots?: TimedSnapshot[];
 }
+
+/** A snapshot with the host's uptime when it was taken: a process's age is uptime − starttime. */
+export type TimedSnapshot = RunSnapshot & { uptimeMs: number };
 
 export interface GateResult {
   schemaVersion: typeof SCHEMA_VERSION;

@@ -5,11 +5,16 @@ import { describeProcesses } from "../harness/invariants.js";
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-export function scenarioLine(result: ScenarioResult): string {
-  const label = { pass: "PASS ", fail: "FAIL ", error: "ERROR" }[result.verdict];
+/** The invariants a scenario broke, each once, with "left-behind" when the harness had to reap. */
+export function failedNames(result: ScenarioResult): string[] {
   const failed: string[] = [...new Set(failedChecks(result).map((c) => c.invariant))];
   if (result.reaped.length > 0) failed.push("left-behind");
-  const why = result.verdict === "error" ? "could not run" : failed.join(", ");
+  return failed;
+}
+
+export function scenarioLine(result: ScenarioResult): string {
+  const label = { pass: "PASS ", fail: "FAIL ", error: "ERROR" }[result.verdict];
+  const why = result.verdict === "error" ? "could not run" : failedNames(result).join(", ");
   return `${label} ${result.scenario.padEnd(24)} ${result.adapter.padEnd(6)} ${seconds(result.durationMs).padStart(6)}${why === "" ? "" : `  ${why}`}`;
 }
 

@@ -1,6 +1,10 @@
 // Adapter profiles: how to start each adapter the gate can drive, and whether it can run here.
 import type { AdapterLaunch } from "../../engine/adapter-launch.js";
 import { compiled } from "../compiled-paths.js";
+import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
+import { geminiProfile } from "./gemini.js";
+import type { LanePlan, PreparedRun } from "./lane.js";
+import type { StubTurn } from "./model-stub-server.js";
 
 export type Availability = { ok: true } | { ok: false; reason: string };
 
@@ -11,6 +15,10 @@ export interface AdapterProfile {
   chain: string[];
   available(): Availability;
   launch(): AdapterLaunch;
+  /** How each scenario runs on this adapter (harness/adapters/lane.ts); absent: all as written. */
+  plan?: LanePlan;
+  /** Sets up one run (a model stub answering turns this way, a temporary HOME); absent: nothing. */
+  prepare?(turn: StubTurn): Promise<PreparedRun>;
 }
 
 export const fakeProfile: AdapterProfile = {
@@ -21,7 +29,11 @@ export const fakeProfile: AdapterProfile = {
   launch: () => ({ command: process.execPath, args: [compiled("harness/adapters/fake/wrapper.js")], env: {} }),
 };
 
-export const PROFILES: Readonly<Record<string, AdapterProfile>> = { fake: fakeProfile };
+export const PROFILES: Readonly<Record<string, AdapterProfile>> = {
+  fake: fakeProfile,
+  [claudeAgentAcpProfile.name]: claudeAgentAcpProfile,
+  [geminiProfile.name]: geminiProfile,
+};
 
 export class UnknownAdapterError extends Error {}
 

@@ -1,13 +1,16 @@
 // `reapcheck gate`: run scenarios against the reference engine and check every invariant.
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { parseFaults } from "../../engine/faults.js";
-import { scenarioLine, summaryText } from "../../reports/text-reporter.js";
-import { profileNamed } from "../adapters/profiles.js";
-import { defaultConcurrency, runGate } from "../gate.js";
+import { scenarioLine } from "../../reports/text-reporter.js";
+import { PROFILES, profileNamed } from "../adapters/profiles.js";
+import { runLanes } from "../adapters/run-lanes.js";
+import { defaultConcurrency } from "../gate.js";
 import { ProcScan } from "../probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../runner.js";
 import { EXIT, UsageError } from "../usage-error.js";
+import { FORMATS, type Format, chooseFormat, render, writeFiles } from "./gate-output.js";
 import { DEFAULT_SCENARIO_DIR, collect, loadScenarios, positiveInt } from "./options.js";
+import { SnapshotCollector } from "./snapshots.js";
 
 interface GateFlags {
   only: string[];
@@ -17,6 +20,9 @@ interface GateFlags {
   deadline: number;
   concurrency: number;
   json?: boolean;
+  format: Format;
+  report?: string;
+  junit?: string;
 }
 
 export function registerGate(program: Command): void {
@@ -25,27 +31,37 @@ export function registerGate(program: Command): void {
     .description("run scenarios against the reference engine and check every invariant")
     .option("--only <id>", "run only this scenario (repeatable)", collect, [])
     .option("--fault <name>", "switch on an engine fault (repeatable)", collect, [])
-    .option("--adapter <name>", "adapter profile", "fake")
+    .option("--adapter <name>", `adapter profile: ${Object.keys(PROFILES).join(", ")} or all`, "fake")
     .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
     .option("--deadline <ms>", "how long invariants may take to hold", positiveInt, DEFAULT_RUN_OPTIONS.deadlineMs)
     .option("--concurrency <n>", "scenarios run at once", positiveInt, defaultConcurrency())
-    .option("--json", "print one JSON result object instead of text")
+    .option("--json", "print one JSON result object instead of text (same as --format json)")
+    .addOption(new Option("--format <format>", "what to print on stdout").choices(FORMATS).default("text"))
+    .option("--report <dir>", "write report.md, report.json, junit.xml and a process tree per failed case")
+    .option("--junit <file>", "write the JUnit XML to this file")
     .action(async (flags: GateFlags) => {
       const faults = parseFaults(flags.fault);
-      const adapter = profileNamed(flags.adapter);
-      const availability = adapter.available();
-      if (!availability.ok) throw new UsageError(`adapter ${adapter.name} cannot run: ${availability.reason}`);
+      const format = chooseFormat(flags.format, flags.json === true);
+      // One named lane that cannot run is bad input; under "all" it is a skip with its reason.
+      const adapters = flags.adapter === "all" ? Object.values(PROFILES) : [profileNamed(flags.adapter)];
+      const availability = adapters[0]!.available();
+      if (flags.adapter !== "all" && !availability.ok) throw new UsageError(`adapter ${flags.adapter} cannot run: ${availability.reason}`);
       const scenarios = loadScenarios(flags.scenarios, flags.only);
-      const gate = await runGate(scenarios, {
+      const log = format !== "text" ? () => undefined : (line: string) => console.log(line);
+      // Reports show each survivor's age and draw the tree of a failed case from these.
+      const snapshots = new SnapshotCollector();
+      const lanes = await runLanes(adapters, scenarios, {
         ...DEFAULT_RUN_OPTIONS,
-        adapter,
         faults,
         probe: new ProcScan(),
         deadlineMs: flags.deadline,
         concurrency: flags.concurrency,
-        onResult: flags.json === true ? undefined : (r) => console.log(scenarioLine(r)),
-      });
-      console.log(flags.json === true ? JSON.stringify(gate, null, 2) : summaryText(gate));
+        onResult: format !== "text" ? undefined : (r) => console.log(scenarioLine(r)),
+        onSnapshot: snapshots.onSnapshot,
+      }, log);
+      const gate = { ...lanes, results: lanes.results.map((r) => snapshots.attach(r)) };
+      console.log(render(format, gate).trimEnd());
+      for (const file of await writeFiles(gate, flags)) console.error(`wrote ${file}`);
       process.exitCode = { pass: EXIT.pass, fail: EXIT.fail, error: EXIT.usage }[gate.verdict];
     });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { INVARIANTS } from "../../harness/invariants.js";
+import { JOB_INVARIANTS } from "../../harness/invariants.js";
 import { failedInvariants, gate, scenarios, verdicts } from "../support/gate.js";
 
 const REFERENCE_PATHS = ["complete", "settle-failed", "halt", "fail-route-abandon", "exit-abandon", "cancel", "shutdown"];
@@ -21,7 +21,7 @@ describe("the gate on the correct engine", () => {
     const result = await gate(scenarios(...REFERENCE_PATHS, "step-timeout"));
     expect(verdicts(result)).toEqual(Object.fromEntries([...REFERENCE_PATHS, "step-timeout"].map((id) => [id, "pass"])));
     for (const scenario of result.results) {
-      expect(new Set(scenario.checks.map((c) => c.invariant))).toEqual(new Set(INVARIANTS));
+      expect(new Set(scenario.checks.map((c) => c.invariant))).toEqual(new Set(JOB_INVARIANTS));
       expect(scenario.reaped).toEqual([]);
     }
   });

@@ -26,8 +26,11 @@ export function gate(selected: Scenario[], options: Partial<RunOptions> = {}): P
   });
 }
 
+/** Scenario → verdict; an error carries its first line, so a failing assertion says why. */
 export function verdicts(result: GateResult): Record<string, string> {
-  return Object.fromEntries(result.results.map((r) => [r.scenario, r.verdict]));
+  return Object.fromEntries(
+    result.results.map((r) => [r.scenario, r.verdict === "error" ? `error: ${(r.error ?? "").split("\n")[0]}` : r.verdict]),
+  );
 }
 
 export function failedInvariants(result: GateResult, scenario: string): string[] {

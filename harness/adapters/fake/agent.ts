@@ -10,9 +10,10 @@ import { holdBallast, readKnobs, stayAlive } from "./knobs.js";
 
 const knobs = readKnobs(process.env);
 holdBallast(knobs.ballastMb);
-spawn(process.execPath, [fileURLToPath(new URL("./cli.js", import.meta.url))], {
-  stdio: ["ignore", "ignore", "inherit"],
+const cli = spawn(process.execPath, [fileURLToPath(new URL("./cli.js", import.meta.url))], {
+  stdio: ["ignore", "pipe", "inherit"],
 });
+const cliReady = new Promise((resolve) => cli.stdout.once("data", resolve));
 stayAlive(knobs);
 
 if (knobs.handshake === "garbage") {
@@ -28,7 +29,8 @@ if (knobs.handshake === "garbage") {
       if (knobs.handshake === "hang") await new Promise<never>(() => undefined);
       return { protocolVersion: PROTOCOL_VERSION, agentCapabilities: {} };
     })
-    .onRequest("session/new", () => {
+    .onRequest("session/new", async () => {
+      await cliReady;
       if (knobs.handshake === "error-session-new") throw RequestError.internalError(undefined, "fake: session/new refused");
       return { sessionId: randomUUID() };
     })

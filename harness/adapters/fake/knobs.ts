@@ -1,16 +1,19 @@
 // How the fake chain learns its behaviour: the engine's BEHAVIOUR_ENV, read once at start.
 import { BEHAVIOUR_ENV } from "../../../engine/adapter-launch.js";
-import type { AgentBehaviour, HandshakeBehaviour } from "../../../engine/model.js";
+import type { AgentBehaviour, EscapeBehaviour, HandshakeBehaviour } from "../../../engine/model.js";
 
 const HANDSHAKES: readonly HandshakeBehaviour[] = ["ok", "hang", "garbage", "error-session-new"];
+const ESCAPES: readonly EscapeBehaviour[] = ["none", "setsid", "double-fork"];
 
 export function readKnobs(env: NodeJS.ProcessEnv): AgentBehaviour {
   const handshake = env[BEHAVIOUR_ENV.handshake] ?? "ok";
+  const escape = env[BEHAVIOUR_ENV.escape] ?? "none";
   return {
     ballastMb: Number(env[BEHAVIOUR_ENV.ballastMb] ?? 0),
     latencyMs: Number(env[BEHAVIOUR_ENV.latencyMs] ?? 0),
     ignoreSigterm: env[BEHAVIOUR_ENV.ignoreSigterm] === "1",
     handshake: HANDSHAKES.find((h) => h === handshake) ?? "ok",
+    escape: ESCAPES.find((e) => e === escape) ?? "none",
   };
 }
 

@@ -1,0 +1,48 @@
+// The probes on one tree of 100 tagged processes: reading /proc ourselves against ps-list (which
+// runs ps) and pidusage (one call for all the tree's pids). The harness scans on every poll of
+// every invariant, so the probe's cost is paid hundreds of times per gate.
+import pidusage from "pidusage";
+import psList from "ps-list";
+import { Bench } from "tinybench";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
+import { spawnTaggedTree } from "./tagged-tree.js";
+
+const TREE = 100;
+
+export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figures: Figure[] }> {
+  const tree = await spawnTaggedTree(run, TREE);
+  const pids = new Set(tree.pids);
+  const probe = new ProcScan();
+  const expectAll = (found: number, by: string): void => {
+    if (found < TREE) throw new Error(`${by} saw ${found} of the tree's ${TREE} processes`);
+  };
+  const bench = new Bench({ time: 1_500, iterations: 10, warmupIterations: 3, throws: true });
+  bench
+    .add("proc-scan: whole /proc, tree found by tag", async () => {
+      expectAll((await probe.scan()).filter((p) => p.run === run).length, "proc-scan");
+    })
+    .add("ps-list: whole table, tree found by pid", async () => {
+      expectAll((await psList()).filter((p) => pids.has(p.pid)).length, "ps-list");
+    })
+    .add("pidusage: the tree's 100 pids", async () => {
+      expectAll(Object.keys(await pidusage([...pids])).length, "pidusage");
+    });
+  try {
+    await bench.run();
+  } finally {
+    pidusage.clear();
+    await tree.kill();
+  }
+  const rows = rowsOf("probe", bench);
+  const proc = meanOf(rows, "proc-scan: whole /proc, tree found by tag");
+  const ps = meanOf(rows, "ps-list: whole table, tree found by pid");
+  const usage = meanOf(rows, "pidusage: the tree's 100 pids");
+  return {
+    rows,
+    figures: [
+      { name: "ps-list / proc-scan", value: ps / proc, unit: "×", goal: "≥ 10×", met: ps / proc >= 10 },
+      { name: "pidusage / proc-scan", value: usage / proc, unit: "×", goal: null, met: null },
+    ],
+  };
+}

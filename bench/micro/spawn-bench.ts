@@ -1,0 +1,74 @@
+// What a scenario costs beyond the processes it must start: one fake chain spawned and reaped,
+// and one whole exit-abandon scenario through the harness, each against bare `node -e 0` spawns
+// of the same count, one after another as the chain starts them.
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Bench } from "tinybench";
+import { BEHAVIOUR_ENV } from "../../engine/adapter-launch.js";
+import { liveGroupMembers } from "../../engine/proc-stat.js";
+import { killGroup } from "../../engine/process-group.js";
+import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { type AdapterProfile, profileNamed } from "../../harness/adapters/profiles.js";
+import type { Probe } from "../../harness/probes/probe.js";
+import { DEFAULT_RUN_OPTIONS, runScenario } from "../../harness/runner.js";
+import type { Scenario } from "../../harness/scenario.js";
+import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
+
+function bareNode(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    child.once("error", reject);
+    child.once("exit", () => resolve());
+  });
+}
+
+async function bareNodes(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) await bareNode();
+}
+
+/** Starts the chain, waits until all its processes are up, ends it as the engine's pool does. */
+async function chainSpawnAndReap(adapter: AdapterProfile, run: string): Promise<void> {
+  const launch = adapter.launch();
+  const child = spawn(launch.command, launch.args, {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+    env: { ...process.env, ...launch.env, [BEHAVIOUR_ENV.ballastMb]: "0", [RUN_TAG]: run, [JOB_TAG]: `${run}.chain` },
+  });
+  const pgid = child.pid;
+  if (pgid === undefined) throw new Error("cannot start the fake chain");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const end = Date.now() + 20_000;
+  while (liveGroupMembers(pgid).length < adapter.chain.length) {
+    if (Date.now() > end) throw new Error("the fake chain did not come up within 20 s");
+    await sleep(5);
+  }
+  const killed = await killGroup(pgid, { graceMs: 1_000, escalate: true, leaderOnly: false });
+  if (killed.kind === "survived") throw new Error(`the chain survived its kill: ${killed.pids.join(", ")}`);
+  await exited;
+}
+
+export async function spawnBench(run: string, scenario: Scenario, probe: Probe): Promise<{ rows: BenchRow[]; figures: Figure[] }> {
+  const adapter = profileNamed("fake");
+  const chainSize = adapter.chain.length;
+  const bench = new Bench({ time: 0, iterations: 12, warmupIterations: 2, throws: true });
+  bench
+    .add(`bare: node -e 0 × ${chainSize}`, () => bareNodes(chainSize))
+    .add("fake chain: spawn, wait until up, reap", () => chainSpawnAndReap(adapter, run))
+    .add(`bare: node -e 0 × ${chainSize + 1}`, () => bareNodes(chainSize + 1))
+    .add(`scenario ${scenario.id}: engine + chain through the harness`, async () => {
+      const result = await runScenario(scenario, { ...DEFAULT_RUN_OPTIONS, adapter, faults: [], probe });
+      if (result.verdict !== "pass") throw new Error(`scenario ${scenario.id} did not pass: ${result.error ?? result.verdict}`);
+    });
+  await bench.run();
+  const rows = rowsOf("spawn", bench);
+  const chain = meanOf(rows, "fake chain: spawn, wait until up, reap") / meanOf(rows, `bare: node -e 0 × ${chainSize}`);
+  const scenarioRatio =
+    meanOf(rows, `scenario ${scenario.id}: engine + chain through the harness`) / meanOf(rows, `bare: node -e 0 × ${chainSize + 1}`);
+  return {
+    rows,
+    figures: [
+      { name: "fake chain spawn-and-reap / bare spawns", value: chain, unit: "×", goal: null, met: null },
+      { name: `scenario ${scenario.id} / bare spawns of its processes`, value: scenarioRatio, unit: "×", goal: "≤ 1.5×", met: scenarioRatio <= 1.5 },
+    ],
+  };
+}

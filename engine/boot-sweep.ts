@@ -1,0 +1,65 @@
+// The boot orphan sweep: a restarted engine ends the adapter chains its crashed predecessor left.
+// It signals a process only while it is still the one recorded (pid + starttime) and still
+// carries this engine's tag; a pid that was recycled by someone else is left alone.
+import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { FaultSet } from "./faults.js";
+import { killGroup, killProcesses } from "./process-group.js";
+import { liveWithEnv, readEnvVar, readStat } from "./proc-stat.js";
+import { ACP_TAG } from "./tagging.js";
+
+export interface SweepReport {
+  killedGroups: number[];
+  staleFiles: number;
+  /** Pid files whose pid now belongs to a process that is not ours. */
+  notOurs: number[];
+}
+
+interface PidRecord {
+  pid: number;
+  pgid: number;
+  starttime: number;
+}
+
+function readRecord(file: string): PidRecord | null {
+  try {
+    const record = JSON.parse(readFileSync(file, "utf8")) as PidRecord;
+    return Number.isInteger(record.pid) && Number.isInteger(record.pgid) ? record : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function bootSweep(options: { owner: string; pidDir: string; faults: FaultSet; killGraceMs: number }): Promise<SweepReport> {
+  const report: SweepReport = { killedGroups: [], staleFiles: 0, notOurs: [] };
+  if (options.faults.has("no-boot-sweep")) return report;
+  const ours = (value: string | null): boolean => value !== null && value.startsWith(`${options.owner}/`);
+  const kill = { graceMs: options.killGraceMs, escalate: true, leaderOnly: false };
+
+  let files: string[] = [];
+  try {
+    files = readdirSync(options.pidDir).filter((f) => /^acp-\d+\.json$/.test(f));
+  } catch {
+    // no pid folder: nothing was ever spawned here
+  }
+  for (const name of files) {
+    const file = join(options.pidDir, name);
+    const record = readRecord(file);
+    if (record !== null && record.pgid > 1) {
+      const now = readStat(record.pid);
+      const trusted = options.faults.has("sweep-ignores-identity");
+      const isOurs = now !== null && now.starttime === record.starttime && ours(readEnvVar(record.pid, ACP_TAG));
+      if (now !== null && (isOurs || trusted)) {
+        await killGroup(record.pgid, kill);
+        report.killedGroups.push(record.pgid);
+      } else if (now !== null) {
+        report.notOurs.push(record.pid);
+      }
+    }
+    report.staleFiles++;
+    rmSync(file, { force: true });
+  }
+  // Chain members with no pid file: children whose root died, or descendants that left the group.
+  await killProcesses(liveWithEnv(ACP_TAG, ours));
+  return report;
+}

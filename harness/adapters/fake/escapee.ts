@@ -1,0 +1,6 @@
+// A descendant of the fake CLI that left the chain's process group; only its tag finds it.
+import { holdBallast, readKnobs, stayAlive } from "./knobs.js";
+
+const knobs = readKnobs(process.env);
+holdBallast(knobs.ballastMb);
+stayAlive(knobs);

@@ -1,0 +1,53 @@
+// Which scenarios an adapter's lane runs, and how. The fake adapter runs every scenario as
+// written; a real adapter ignores the fake's knobs (latency, [fail], handshake behaviours), so
+// each real profile states per scenario what its model does, or why the scenario cannot run.
+import type { StubTurn } from "./model-stub-server.js";
+import type { AdapterProfile } from "./profiles.js";
+
+export type ScenarioPlan =
+  /** Runs with every turn answered by the profile's local model stub this way. */
+  | { turn: StubTurn }
+  /** Cannot run on this adapter; the reason is printed as a skip. */
+  | { skip: string };
+
+export type LanePlan = Readonly<Record<string, ScenarioPlan>>;
+
+/** What a profile set up for one scenario run: extra adapter env, torn down after the run. */
+export interface PreparedRun {
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export interface Skip {
+  scenario: string;
+  adapter: string;
+  reason: string;
+}
+
+/** Splits scenarios into those the lane runs and those it skips, each skip with its reason. */
+export function planLane<S extends { id: string }>(
+  adapter: { name: string; plan?: LanePlan },
+  scenarios: readonly S[],
+): { run: S[]; skipped: Skip[] } {
+  const run: S[] = [];
+  const skipped: Skip[] = [];
+  for (const scenario of scenarios) {
+    const plan = adapter.plan === undefined ? { turn: "reply" as const } : adapter.plan[scenario.id];
+    if (plan === undefined) {
+      skipped.push({ scenario: scenario.id, adapter: adapter.name, reason: `no plan for it in the ${adapter.name} lane (harness/adapters/${adapter.name}.ts)` });
+    } else if ("skip" in plan) {
+      skipped.push({ scenario: scenario.id, adapter: adapter.name, reason: plan.skip });
+    } else {
+      run.push(scenario);
+    }
+  }
+  return { run, skipped };
+}
+
+/** What a scenario's run needs from its adapter, set up by the profile; nothing for the fake. */
+export async function prepareRun(adapter: AdapterProfile, scenarioId: string): Promise<PreparedRun | undefined> {
+  if (adapter.prepare === undefined || adapter.plan === undefined) return undefined;
+  const entry = adapter.plan[scenarioId];
+  if (entry === undefined || "skip" in entry) throw new Error(`scenario ${scenarioId} is not run in the ${adapter.name} lane`);
+  return adapter.prepare(entry.turn);
+}

@@ -1,0 +1,131 @@
+// A loopback stand-in for a model API, so a real agent CLI runs prompt turns offline. It answers
+// the Anthropic Messages API (Claude Code); its `hold` and `fail` turns need no protocol, so they
+// serve any CLI that can be pointed at a base URL. Every turn of a run has the stub's one shape,
+// because the fake adapter's knobs (latency, [fail]) never reach a real adapter.
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * How the model answers a turn:
+ * - `reply`: a short streamed Messages API answer that ends the turn (`end_turn`);
+ * - `fail`: every model call gets a non-retryable 400, so the CLI ends the turn with an error;
+ * - `hold`: every model call gets a stream that never ends, so the turn lasts until it is
+ *   cancelled or its chain is killed.
+ */
+export type StubTurn = "reply" | "fail" | "hold";
+
+export const STUB_REPLY = "stub reply: done";
+
+function sse(res: ServerResponse, event: string, data: object): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
+}
+
+function messageStart(res: ServerResponse, model: string): void {
+  sse(res, "message_start", {
+    message: {
+      id: `msg_stub_${Date.now()}`,
+      type: "message",
+      role: "assistant",
+      content: [],
+      model,
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 1 },
+    },
+  });
+}
+
+function streamReply(res: ServerResponse, model: string): void {
+  messageStart(res, model);
+  sse(res, "content_block_start", { index: 0, content_block: { type: "text", text: "" } });
+  sse(res, "content_block_delta", { index: 0, delta: { type: "text_delta", text: STUB_REPLY } });
+  sse(res, "content_block_stop", { index: 0 });
+  sse(res, "message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 4 } });
+  sse(res, "message_stop", {});
+  res.end();
+}
+
+/** The non-streaming form, which the CLI uses for side requests such as titles. */
+function jsonReply(res: ServerResponse, model: string): void {
+  res.writeHead(200, { "content-type": "application/json" }).end(
+    JSON.stringify({
+      id: `msg_stub_${Date.now()}`,
+      type: "message",
+      role: "assistant",
+      content: [{ type: "text", text: STUB_REPLY }],
+      model,
+      stop_reason: "end_turn",
+      stop_sequence: null,
+      usage: { input_tokens: 1, output_tokens: 4 },
+    }),
+  );
+}
+
+function apiError(res: ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ type: "error", error: { type, message } }));
+}
+
+async function bodyOf(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class ModelStub {
+  /** Requests seen, by path, so a test can tell a turn reached the model. */
+  readonly requests: string[] = [];
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(turn: StubTurn): Promise<ModelStub> {
+    let stub: ModelStub | null = null;
+    const server = createServer((req, res) => {
+      stub?.requests.push(`${req.method} ${req.url}`);
+      void answer(turn, req, res);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, "127.0.0.1", resolve);
+    });
+    const { port } = server.address() as AddressInfo;
+    stub = new ModelStub(server, `http://127.0.0.1:${port}`);
+    return stub;
+  }
+
+  /** Ends held streams too: a held turn must not keep the harness alive. */
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function answer(turn: StubTurn, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = (req.url ?? "").split("?")[0];
+  const body = await bodyOf(req);
+  const model = typeof body.model === "string" ? body.model : "stub-model";
+  // Anything but a POST (the CLI's HEAD / reachability probe) is no model call.
+  if (req.method !== "POST") {
+    apiError(res, 404, "not_found_error", `the stub answers POST only, not ${req.method} ${path}`);
+  } else if (path === "/v1/messages/count_tokens") {
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 1 }));
+  } else if (turn === "fail") {
+    apiError(res, 400, "invalid_request_error", "reapcheck stub: this turn fails");
+  } else if (turn === "hold") {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    if (path === "/v1/messages" && body.stream === true) messageStart(res, model);
+  } else if (path !== "/v1/messages") {
+    apiError(res, 404, "not_found_error", `the stub replies on POST /v1/messages only, not ${path}`);
+  } else if (body.stream === true) {
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    streamReply(res, model);
+  } else {
+    jsonReply(res, model);
+  }
+}

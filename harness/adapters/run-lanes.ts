@@ -1,0 +1,48 @@
+// The gate over several adapter lanes: each lane runs the scenarios its plan allows, a real lane
+// first measures one chain's RSS, and a lane or scenario that cannot run is a skip with its reason.
+import { type GateResult, SCHEMA_VERSION, overall } from "../../reports/result.js";
+import { type GateOptions, runGate } from "../gate.js";
+import { newRunId } from "../runner.js";
+import type { Scenario } from "../scenario.js";
+import { type ChainRss, chainLine, measureChain } from "./chain-rss.js";
+import { type Skip, planLane } from "./lane.js";
+import type { AdapterProfile } from "./profiles.js";
+
+export interface LanesResult extends GateResult {
+  skipped: Skip[];
+  chains: ChainRss[];
+}
+
+export async function runLanes(
+  adapters: readonly AdapterProfile[],
+  scenarios: readonly Scenario[],
+  options: Omit<GateOptions, "adapter">,
+  log: (line: string) => void,
+): Promise<LanesResult> {
+  const results: GateResult["results"] = [];
+  const skipped: Skip[] = [];
+  const chains: ChainRss[] = [];
+  for (const adapter of adapters) {
+    const availability = adapter.available();
+    if (!availability.ok) {
+      skipped.push({ scenario: "*", adapter: adapter.name, reason: availability.reason });
+      log(`SKIP  lane ${adapter.name}: ${availability.reason}`);
+      continue;
+    }
+    const lane = planLane(adapter, scenarios);
+    for (const skip of lane.skipped) log(`SKIP  ${skip.scenario.padEnd(24)} ${adapter.name}: ${skip.reason}`);
+    skipped.push(...lane.skipped);
+    if (adapter.prepare !== undefined && lane.run.length > 0) {
+      const chain = await measureChain(adapter, options.probe, newRunId());
+      chains.push(chain);
+      log(chainLine(chain));
+    }
+    if (lane.run.length > 0) results.push(...(await runGate(lane.run, { ...options, adapter })).results);
+  }
+  return { schemaVersion: SCHEMA_VERSION, probe: options.probe.name, results, verdict: overall(results), skipped, chains };
+}
+
+export function skipsText(skipped: readonly Skip[]): string {
+  if (skipped.length === 0) return "";
+  return `${skipped.length} skipped (not run, so not proven): ${skipped.map((s) => `${s.adapter}/${s.scenario}`).join(", ")}`;
+}

@@ -1,0 +1,99 @@
+// Gate power: run the gate with each fault switched on and show that the invariant named for
+// that fault fires. A fault no scenario catches is a hole in the gate.
+import type { Fault } from "../engine/faults.js";
+import type { ScenarioResult, Verdict } from "../reports/result.js";
+import { type GateOptions, runGate } from "./gate.js";
+import type { InvariantName } from "./invariants.js";
+import type { Scenario } from "./scenario.js";
+
+/** For each fault: the invariant that must catch it, and the scenarios that exercise it. */
+export const FAULT_TARGETS: Readonly<Record<Fault, { invariant: InvariantName; scenarios: readonly string[] }>> = {
+  "complete-skips-release": { invariant: "released", scenarios: ["complete"] },
+  "settle-skips-release": { invariant: "released", scenarios: ["settle-failed"] },
+  "halt-skips-release": { invariant: "released", scenarios: ["halt"] },
+  "fail-route-abandon-skips-release": { invariant: "released", scenarios: ["fail-route-abandon"] },
+  "exit-abandon-skips-release": { invariant: "released", scenarios: ["exit-abandon"] },
+  "cancel-skips-release": { invariant: "released", scenarios: ["cancel"] },
+  "timeout-skips-release": { invariant: "released", scenarios: ["step-timeout"] },
+  "sub-job-skips-release": { invariant: "released", scenarios: ["sub-job-failed"] },
+  "restart-skips-release": { invariant: "released", scenarios: ["crash-restart"] },
+  "shutdown-skips-release": { invariant: "released", scenarios: ["shutdown"] },
+  "kill-pid-not-group": { invariant: "no-surviving-group", scenarios: ["complete"] },
+  "no-sigkill-escalation": { invariant: "no-surviving-group", scenarios: ["adapter-ignores-sigterm"] },
+  "abandon-leaves-inflight-runs": { invariant: "no-running-step", scenarios: ["exit-abandon-inflight"] },
+  "pidfile-left-behind": { invariant: "no-stale-pidfile", scenarios: ["adapter-crash"] },
+  "double-release": { invariant: "released", scenarios: ["complete"] },
+  "refcount-ignored": { invariant: "no-premature-kill", scenarios: ["shared-adapter"] },
+  "kill-ignores-escapes": { invariant: "no-tagged-survivor", scenarios: ["adapter-escapes-group"] },
+  "no-boot-sweep": { invariant: "no-surviving-group", scenarios: ["crash-restart"] },
+  "sweep-ignores-identity": { invariant: "no-foreign-kill", scenarios: ["crash-restart"] },
+};
+
+export interface FaultRow {
+  fault: Fault;
+  expected: InvariantName;
+  /** Scenarios that failed under the fault, with the invariants that fired in each. */
+  caughtBy: { scenario: string; invariants: string[] }[];
+  /** Caught by the invariant named for it. */
+  caught: boolean;
+}
+
+export interface MutateResult {
+  clean: Verdict;
+  cleanFailures: string[];
+  rows: FaultRow[];
+  verdict: "pass" | "fail";
+}
+
+function firedIn(result: ScenarioResult): string[] {
+  const fired = new Set(result.checks.filter((c) => !c.ok).map((c) => c.invariant as string));
+  if (result.reaped.length > 0) fired.add("left-behind");
+  if (result.verdict === "error") fired.add("error");
+  return [...fired];
+}
+
+/**
+ * `targeted` runs each fault against the scenarios listed for it (fast, for the default tests);
+ * otherwise every fault runs against every scenario, which also shows what else catches it.
+ */
+export async function runMutate(
+  scenarios: readonly Scenario[],
+  faults: readonly Fault[],
+  options: Omit<GateOptions, "faults">,
+  targeted: boolean,
+  onRow?: (row: FaultRow) => void,
+): Promise<MutateResult> {
+  const clean = await runGate(scenarios, { ...options, faults: [] });
+  const rows: FaultRow[] = [];
+  for (const fault of faults) {
+    const target = FAULT_TARGETS[fault];
+    const selected = targeted ? scenarios.filter((s) => target.scenarios.includes(s.id)) : scenarios;
+    const gate = await runGate(selected, { ...options, faults: [fault] });
+    const caughtBy = gate.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
+    const row = { fault, expected: target.invariant, caughtBy, caught: caughtBy.some((c) => c.invariants.includes(target.invariant)) };
+    rows.push(row);
+    onRow?.(row);
+  }
+  const cleanFailures = clean.results.filter((r) => r.verdict !== "pass").map((r) => r.scenario);
+  return {
+    clean: clean.verdict,
+    cleanFailures,
+    rows,
+    verdict: clean.verdict === "pass" && rows.every((r) => r.caught) ? "pass" : "fail",
+  };
+}
+
+export function mutateTable(result: MutateResult): string {
+  const lines = [
+    `clean run: ${result.clean}${result.cleanFailures.length > 0 ? ` (${result.cleanFailures.join(", ")})` : ""}`,
+    "",
+    `${"fault".padEnd(34)} ${"caught".padEnd(7)} ${"expected invariant".padEnd(20)} caught by`,
+  ];
+  for (const row of result.rows) {
+    const by = row.caughtBy.map((c) => `${c.scenario} (${c.invariants.join(", ")})`).join("; ") || "nothing: a hole in the gate";
+    lines.push(`${row.fault.padEnd(34)} ${(row.caught ? "yes" : "NO").padEnd(7)} ${row.expected.padEnd(20)} ${by}`);
+  }
+  const caught = result.rows.filter((r) => r.caught).length;
+  lines.push("", `reapcheck mutate: ${caught} of ${result.rows.length} faults caught, clean run ${result.clean}`);
+  return lines.join("\n");
+}
