@@ -121,7 +121,12 @@ export async function runPass(
       options.halted.then(() => null),
     ]);
     if (ended !== null) {
-      const stuck = jobs.filter((_, i) => ended[i] === null).map((j) => j.engineId);
+      // Name where each stuck job stopped: its last event is where to look first.
+      const lastEvent = (jobId: string): string => {
+        const last = [...engine.events].reverse().find((e) => "jobId" in e && e.jobId === jobId);
+        return last === undefined ? "no event" : `last event ${last.event}${"step" in last ? ` ${last.step}` : ""}`;
+      };
+      const stuck = jobs.filter((_, i) => ended[i] === null).map((j) => `${j.engineId} (${lastEvent(j.engineId)})`);
       if (stuck.length > 0) errors.push(`jobs did not end within ${options.jobTimeoutMs} ms: ${stuck.join(", ")}`);
     }
     await Promise.all(performed);

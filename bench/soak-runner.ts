@@ -243,6 +243,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       liveGroupsAtEnd = settled.value.sample.liveGroups;
       await sample();
     }
+    // At the floor the run stops without waiting for releases: what the last sample saw is left.
+    if (floorHit !== null) liveGroupsAtEnd = samples.at(-1)?.liveGroups ?? 0;
     ending = floorHit ?? { kind: "finished" };
   } catch (caught) {
     ending = { kind: "error", message: caught instanceof Error ? caught.message : String(caught) };

@@ -43,6 +43,14 @@ export function readStat(pid: number): ProcStat | null {
   }
 }
 
+/** Clock ticks per second of starttime (USER_HZ); 100 on every mainstream Linux build. */
+export const TICKS_PER_SECOND = 100;
+
+/** Seconds since boot, in the same ticks as starttime. */
+export function uptimeTicks(): number {
+  return Math.round(Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * TICKS_PER_SECOND);
+}
+
 export function listPids(): number[] {
   return readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))

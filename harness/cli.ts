@@ -8,7 +8,9 @@ import { registerList } from "./commands/list.js";
 import { registerMutate } from "./commands/mutate.js";
 import { registerRepro } from "./commands/repro.js";
 import { registerSoak } from "./commands/soak.js";
+import { registerReap, registerScan } from "./commands/scan.js";
 import { installSignalHandlers } from "./shutdown-on-signal.js";
+import { startWatchdog } from "./start-watchdog.js";
 import { EXIT } from "./usage-error.js";
 
 const program = new Command()
@@ -22,8 +24,11 @@ registerExplain(program);
 registerRepro(program);
 registerMutate(program);
 registerSoak(program);
+registerScan(program);
+registerReap(program);
 
 installSignalHandlers();
+startWatchdog();
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`reapcheck: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = EXIT.usage;

@@ -64,16 +64,23 @@ export async function runMutate(
   onRow?: (row: FaultRow) => void,
 ): Promise<MutateResult> {
   const clean = await runGate(scenarios, { ...options, faults: [] });
-  const rows: FaultRow[] = [];
-  for (const fault of faults) {
-    const target = FAULT_TARGETS[fault];
-    const selected = targeted ? scenarios.filter((s) => target.scenarios.includes(s.id)) : scenarios;
-    const gate = await runGate(selected, { ...options, faults: [fault] });
-    const caughtBy = gate.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
-    const row = { fault, expected: target.invariant, caughtBy, caught: caughtBy.some((c) => c.invariants.includes(target.invariant)) };
-    rows.push(row);
-    onRow?.(row);
-  }
+  // Faults run side by side, each gate one scenario at a time: the same load as one gate.
+  const rows: FaultRow[] = new Array(faults.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < faults.length) {
+      const index = next++;
+      const fault = faults[index]!;
+      const target = FAULT_TARGETS[fault];
+      const selected = targeted ? scenarios.filter((s) => target.scenarios.includes(s.id)) : scenarios;
+      const gate = await runGate(selected, { ...options, faults: [fault], concurrency: 1 });
+      const caughtBy = gate.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
+      const row = { fault, expected: target.invariant, caughtBy, caught: caughtBy.some((c) => c.invariants.includes(target.invariant)) };
+      rows[index] = row;
+      onRow?.(row);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, faults.length) }, worker));
   const cleanFailures = clean.results.filter((r) => r.verdict !== "pass").map((r) => r.scenario);
   return {
     clean: clean.verdict,

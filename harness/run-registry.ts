@@ -4,11 +4,22 @@ export interface Stoppable {
   stop(timeoutMs: number): Promise<void>;
 }
 
+export interface RunObserver {
+  started(run: string): void;
+  ended(run: string): void;
+}
+
 class RunRegistry {
   private readonly runs = new Map<string, Stoppable | null>();
+  private readonly observers: RunObserver[] = [];
+
+  observe(observer: RunObserver): void {
+    this.observers.push(observer);
+  }
 
   add(run: string): void {
     this.runs.set(run, null);
+    for (const o of this.observers) o.started(run);
   }
 
   attach(run: string, engine: Stoppable): void {
@@ -17,6 +28,7 @@ class RunRegistry {
 
   delete(run: string): void {
     this.runs.delete(run);
+    for (const o of this.observers) o.ended(run);
   }
 
   list(): { run: string; engine: Stoppable | null }[] {

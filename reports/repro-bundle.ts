@@ -83,8 +83,13 @@ function verdictLine(result: ScenarioResult): string {
 /** One line a failure: the process tables above already show who survived. */
 function failureLine(failure: Failure): string {
   switch (failure.kind) {
-    case "check":
-      return `- ✗ \`${failure.check.invariant}\`, job \`${failure.check.job}\`: ${failure.check.detail.split("\n")[0] ?? ""}`;
+    case "check": {
+      const { check } = failure;
+      const first = (check.detail.split("\n")[0] ?? "").replace(/:$/, "");
+      const groups = [...new Set(check.survivors.map((p) => p.pgid))];
+      const where = groups.length === 0 ? "" : ` — pgid ${groups.join(", ")}, tabled under "Leaked process groups"`;
+      return `- ✗ \`${check.invariant}\`, job \`${check.job}\`: ${first}${where}`;
+    }
     case "left-behind":
       return `- ✗ \`left-behind\`: ${failure.processes.length} process(es) outlived the engine (pids ${failure.processes.map((p) => p.pid).join(", ")}); the harness killed them`;
     case "error":

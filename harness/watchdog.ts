@@ -1,0 +1,31 @@
+// The backstop for a harness killed with SIGKILL: a detached process that holds a pipe from the
+// harness, learns each run as it starts and ends, and when the pipe closes reaps every run that
+// did not end. Started by `startWatchdog`; it runs as `node dist/harness/watchdog.js`.
+import { createInterface } from "node:readline";
+import { describeProcesses } from "./invariants.js";
+import { ProcScan } from "./probes/proc-scan.js";
+import { reapRun } from "./reaper.js";
+
+const open = new Set<string>();
+
+createInterface({ input: process.stdin })
+  .on("line", (line) => {
+    const [verb, run] = line.split(" ");
+    if (run === undefined) return;
+    if (verb === "watch") open.add(run);
+    else if (verb === "done") open.delete(run);
+  })
+  .on("close", () => {
+    void (async () => {
+      const probe = new ProcScan();
+      for (const run of open) {
+        // Give the engine's own shutdown (it sees its stdin close too) a moment to do it right.
+        await new Promise((r) => setTimeout(r, 500));
+        const reaped = await reapRun(run, probe);
+        if (reaped.length > 0) {
+          process.stderr.write(`reapcheck watchdog: the harness died; run ${run} left processes, reaped:\n${describeProcesses(reaped)}\n`);
+        }
+      }
+      process.exit(0);
+    })();
+  });

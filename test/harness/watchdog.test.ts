@@ -1,0 +1,62 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { isAlive } from "../../harness/probes/probe.js";
+import { waitUntil } from "../../harness/wait-until.js";
+
+const probe = new ProcScan();
+
+/** The run tags of the engines a harness process started, and their live processes. */
+async function runsOf(harnessPid: number): Promise<{ runs: string[]; live: number; chains: number }> {
+  const all = await probe.scan();
+  const runs = [...new Set(all.filter((p) => p.ppid === harnessPid && p.run !== null).map((p) => p.run!))];
+  const ours = all.filter((p) => p.run !== null && runs.includes(p.run) && isAlive(p));
+  return { runs, live: ours.length, chains: ours.filter((p) => p.job !== null).length };
+}
+
+describe("a harness killed with SIGKILL mid-run", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reapcheck-watchdog-"));
+    await writeFile(
+      join(dir, "long-turn.yaml"),
+      `id: long-turn
+title: a turn that outlives the harness
+jobs:
+  - id: job
+    flow:
+      steps:
+        - name: work
+          agent: { prompt: "never ends", latency_ms: 600000 }
+expect:
+  job: { status: completed, reason: completed }
+`,
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("leaves nothing: its watchdog reaps the run's tag even when the engine's own shutdown leaks", async () => {
+    // shutdown-skips-release: the engine, seeing its driver gone, shuts down but leaves its chain.
+    const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
+      reject: false,
+    });
+    const started = await waitUntil(() => runsOf(harness.pid!), (r) => r.chains >= 3, { deadlineMs: 30_000 });
+    expect(started.ok).toBe(true);
+    harness.kill("SIGKILL");
+    await harness;
+
+    const { runs } = started.value;
+    const left = await waitUntil(
+      async () => (await probe.scan()).filter((p) => p.run !== null && runs.includes(p.run) && isAlive(p)).map((p) => p.args),
+      (args) => args.length === 0,
+      { deadlineMs: 10_000 },
+    );
+    expect(left.value).toEqual([]);
+  });
+});
