@@ -17,6 +17,8 @@ export function summaryText(r: SoakResult): string {
     `soak ${r.transition} · adapter ${r.adapter} · ${r.faults.length === 0 ? "no fault" : `fault ${r.faults.join(", ")}`} · ` +
       `${r.jobsDone}/${r.jobs} jobs · concurrency ${r.concurrency} · ${(r.durationMs / 1000).toFixed(1)} s`,
   ];
+  // Nothing ran: the reason is the whole story.
+  if (r.verdict === "refused") return `REFUSED: ${r.reasons.join("; ")}`;
   if (r.fit !== null) {
     lines.push(
       `  slope        ${r.fit.slope.toFixed(1)} MiB/job (intercept ${r.fit.intercept.toFixed(0)} MiB, r² ${r.fit.r2.toFixed(3)}, ${r.fit.n} samples)`,

@@ -5,6 +5,8 @@ import { EventLog } from "./event-log.js";
 import type { Stoppable } from "./run-registry.js";
 
 export class EngineSession extends EventLog implements Stoppable {
+  /** Every engine process this session started, for probes that attribute by ancestry. */
+  readonly enginePids: number[] = [];
   private engine: EngineProcess;
 
   constructor(private readonly start: EngineStart) {
@@ -38,6 +40,7 @@ export class EngineSession extends EventLog implements Stoppable {
 
   private spawn(): EngineProcess {
     const engine = new EngineProcess(this.start);
+    this.enginePids.push(engine.pid);
     engine.onEvent((event) => this.push(event));
     return engine;
   }

@@ -56,6 +56,8 @@ export interface Observation {
   pidFiles: PidFileRecord[];
   /** Job ids whose workspace folder still exists. */
   workspaces: string[];
+  /** The probe's starttime precision, for matching pid files to processes. */
+  starttimeSlackTicks: number;
 }
 
 export const pass = (invariant: InvariantName, job: string, detail: string): Check => ({
@@ -148,12 +150,15 @@ export function checkJob(jobId: string, expected: Expectation | null, obs: Obser
     ...leased,
     ...ours.filter((p) => p.job === jobId).map((p) => p.pgid),
   ]);
-  const inGroups = ours.filter((p) => groups.has(p.pgid));
-  const groupLive = inGroups.filter(isAlive);
+  const groupLive = ours.filter((p) => groups.has(p.pgid) && isAlive(p));
+  // A zombie's environment is gone, so no tag finds it: it is found by its group, and reported
+  // as what it is, a process that is dead but not yet reaped by its parent.
+  const zombies = obs.processes.filter((p) => isZombie(p) && groups.has(p.pgid) && !held.has(p.pgid));
+  const zombieNote = zombies.length === 0 ? "" : `; ${zombies.length} zombie(s), dead but not yet reaped by their parent`;
   checks.push(
     groupLive.length === 0
-      ? pass("no-surviving-group", jobId, `no live process in ${groups.size} group(s)`)
-      : fail("no-surviving-group", jobId, `live processes in the job's process groups:\n${describeProcesses(groupLive)}`, groupLive, inGroups.filter(isZombie)),
+      ? { ...pass("no-surviving-group", jobId, `no live process in ${groups.size} group(s)${zombieNote}`), zombies }
+      : fail("no-surviving-group", jobId, `live processes in the job's process groups${zombieNote}:\n${describeProcesses(groupLive)}`, groupLive, zombies),
   );
 
   const tagged = ours.filter((p) => p.job === jobId);
@@ -161,11 +166,13 @@ export function checkJob(jobId: string, expected: Expectation | null, obs: Obser
   checks.push(
     taggedLive.length === 0
       ? pass("no-tagged-survivor", jobId, "no live process carries the job's tag")
-      : fail("no-tagged-survivor", jobId, `live processes tagged REAPCHECK_JOB=${jobId}:\n${describeProcesses(taggedLive)}`, taggedLive, tagged.filter(isZombie)),
+      : fail("no-tagged-survivor", jobId, `live processes tagged REAPCHECK_JOB=${jobId}:\n${describeProcesses(taggedLive)}`, taggedLive),
   );
 
-  const alive = new Set(obs.processes.filter(isAlive).map((p) => `${p.pid}/${p.starttime}`));
-  const stale = obs.pidFiles.filter((f) => groups.has(f.pgid) && !held.has(f.pgid) && !alive.has(`${f.pid}/${f.starttime}`));
+  const alive = obs.processes.filter(isAlive);
+  const isLive = (f: PidFileRecord): boolean =>
+    alive.some((p) => p.pid === f.pid && Math.abs(p.starttime - f.starttime) <= obs.starttimeSlackTicks);
+  const stale = obs.pidFiles.filter((f) => groups.has(f.pgid) && !held.has(f.pgid) && !isLive(f));
   checks.push(
     stale.length === 0
       ? pass("no-stale-pidfile", jobId, "no pid file outlives its process")

@@ -11,6 +11,7 @@ import type { AdapterProfile } from "./adapters/profiles.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { EngineSession } from "./engine-session.js";
 import { type Check, type Lease, type Observation, type PidFileRecord, checkJob, fail, pass, prematureKills } from "./invariants.js";
+import { attributeByAncestry } from "./probes/attribution.js";
 import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
@@ -134,13 +135,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const state = reply?.ok === true && reply.state !== undefined ? reply.state : finalState;
     if (state === null) return null;
     const leases: Lease[] = engine.events.flatMap((e) => (e.event === "adapter.leased" ? [{ jobId: e.jobId, pgid: e.pgid }] : []));
+    const scanned = await options.probe.scan();
     return {
       run,
       state,
-      processes: await options.probe.scan(),
+      processes: options.probe.seesTags ? scanned : attributeByAncestry(scanned, { run, enginePids: engine.enginePids, leases }),
       leases,
       pidFiles: await readPidFiles(join(stateDir, "pids")),
       workspaces: await readdir(join(stateDir, "workspaces")).catch(() => []),
+      starttimeSlackTicks: options.probe.starttimeSlackTicks,
     };
   };
   // Adapters that died without the pool asking (a crash) or were discarded are not premature kills.

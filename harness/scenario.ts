@@ -65,6 +65,17 @@ const scenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["jobs", i, "id"], message: `duplicate job "${job.id}"` });
       }
     });
+    scenario.jobs.forEach((job, i) => {
+      job.flow.steps.forEach((step, j) => {
+        if (step.agent !== undefined && step.agent.profile !== "default") {
+          ctx.addIssue({
+            code: "custom",
+            path: ["jobs", i, "flow", "steps", j, "agent", "profile"],
+            message: `no adapter profile "${step.agent.profile}" here: a scenario runs on the adapter under test, "default" (pick it with --adapter)`,
+          });
+        }
+      });
+    });
     for (const key of Object.keys(scenario.expect)) {
       if (!ids.has(key)) ctx.addIssue({ code: "custom", path: ["expect", key], message: `no job named "${key}"` });
     }

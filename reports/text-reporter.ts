@@ -41,5 +41,9 @@ export function summaryText(gate: GateResult): string {
   const count = (v: string): number => gate.results.filter((r) => r.verdict === v).length;
   const failures = gate.results.filter((r) => r.verdict !== "pass").map(failureText);
   const tail = `${count("pass")} passed, ${count("fail")} failed${count("error") > 0 ? `, ${count("error")} errored` : ""}`;
-  return [...failures, "", `reapcheck gate: ${tail} (probe: ${gate.probe})`].join("\n");
+  const caveat =
+    gate.probe === "ps"
+      ? "\nprobe ps sees no environment tags: processes are attributed by ancestry and recorded groups, so one reparented away from its chain is not seen"
+      : "";
+  return [...failures, "", `reapcheck gate: ${tail} (probe: ${gate.probe})${caveat}`].join("\n");
 }

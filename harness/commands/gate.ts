@@ -1,15 +1,15 @@
 // `reapcheck gate`: run scenarios against the reference engine and check every invariant.
 import { type Command, Option } from "commander";
 import { parseFaults } from "../../engine/faults.js";
+import { terminalProgress } from "../../reports/progress.js";
 import { scenarioLine } from "../../reports/text-reporter.js";
 import { PROFILES, profileNamed } from "../adapters/profiles.js";
 import { runLanes } from "../adapters/run-lanes.js";
 import { defaultConcurrency } from "../gate.js";
-import { ProcScan } from "../probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../runner.js";
 import { EXIT, UsageError } from "../usage-error.js";
 import { FORMATS, type Format, chooseFormat, render, writeFiles } from "./gate-output.js";
-import { DEFAULT_SCENARIO_DIR, collect, loadScenarios, positiveInt } from "./options.js";
+import { DEFAULT_SCENARIO_DIR, PROBES, type ProbeName, collect, defaultProbe, loadScenarios, makeProbe, positiveInt } from "./options.js";
 import { SnapshotCollector } from "./snapshots.js";
 
 interface GateFlags {
@@ -23,6 +23,7 @@ interface GateFlags {
   format: Format;
   report?: string;
   junit?: string;
+  probe: ProbeName;
 }
 
 export function registerGate(program: Command): void {
@@ -39,6 +40,7 @@ export function registerGate(program: Command): void {
     .addOption(new Option("--format <format>", "what to print on stdout").choices(FORMATS).default("text"))
     .option("--report <dir>", "write report.md, report.json, junit.xml and a process tree per failed case")
     .option("--junit <file>", "write the JUnit XML to this file")
+    .addOption(new Option("--probe <probe>", "how to see processes: /proc, or ps-list + pidusage").choices(PROBES).default(defaultProbe()))
     .action(async (flags: GateFlags) => {
       const faults = parseFaults(flags.fault);
       const format = chooseFormat(flags.format, flags.json === true);
@@ -50,15 +52,20 @@ export function registerGate(program: Command): void {
       const log = format !== "text" ? () => undefined : (line: string) => console.log(line);
       // Reports show each survivor's age and draw the tree of a failed case from these.
       const snapshots = new SnapshotCollector();
+      const progress = terminalProgress(scenarios.length * adapters.length);
       const lanes = await runLanes(adapters, scenarios, {
         ...DEFAULT_RUN_OPTIONS,
         faults,
-        probe: new ProcScan(),
+        probe: makeProbe(flags.probe),
         deadlineMs: flags.deadline,
         concurrency: flags.concurrency,
-        onResult: format !== "text" ? undefined : (r) => console.log(scenarioLine(r)),
+        onResult: (r) => {
+          if (format === "text") console.log(scenarioLine(r));
+          progress.done(r);
+        },
         onSnapshot: snapshots.onSnapshot,
       }, log);
+      progress.end();
       const gate = { ...lanes, results: lanes.results.map((r) => snapshots.attach(r)) };
       console.log(render(format, gate).trimEnd());
       for (const file of await writeFiles(gate, flags)) console.error(`wrote ${file}`);

@@ -44,6 +44,7 @@ export function readProcess(pid: number): ProcessInfo | null {
 export class ProcScan implements Probe {
   readonly name = "proc" as const;
   readonly seesTags = true;
+  readonly starttimeSlackTicks = 0;
 
   async scan(): Promise<ProcessInfo[]> {
     const found: ProcessInfo[] = [];

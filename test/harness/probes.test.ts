@@ -1,0 +1,80 @@
+import { spawn } from "node:child_process";
+import { afterEach, describe, expect, it } from "vitest";
+import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { attributeByAncestry } from "../../harness/probes/attribution.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { PsScan } from "../../harness/probes/ps-scan.js";
+import { isZombie } from "../../harness/probes/probe.js";
+import type { JobSnapshot } from "../../engine/engine.js";
+import { type Observation, checkJob } from "../../harness/invariants.js";
+import { waitUntil } from "../../harness/wait-until.js";
+import { type TestEngine, agentStep, startEngine } from "../support/engine.js";
+
+let current: TestEngine | null = null;
+afterEach(async () => {
+  const left = await current?.close();
+  current = null;
+  expect(left ?? 0).toBe(0);
+});
+
+describe("the two probes", () => {
+  it("agree on a live adapter chain: pids, parents, memory, and whose job each process is", async () => {
+    current = await startEngine();
+    const { engine, run } = current;
+    const jobId = `${run}.job`;
+    await engine.request({ cmd: "submit", jobId, flow: { steps: [agentStep("work", "hold on", { latency_ms: 600_000, ballast_mb: 16 })] } });
+    await engine.waitFor((e) => e.event === "agent.prompt_sent", 15_000);
+    const leases = engine.events.flatMap((e) => (e.event === "adapter.leased" ? [{ jobId: e.jobId, pgid: e.pgid }] : []));
+
+    const exact = (await new ProcScan().scan()).filter((p) => p.job === jobId);
+    const portable = attributeByAncestry(await new PsScan().scan(), { run, enginePids: [engine.pid], leases }).filter((p) => p.job === jobId);
+
+    expect(exact).toHaveLength(3);
+    const key = (p: { pid: number; ppid: number; pgid: number; run: string | null }) => `${p.pid}<${p.ppid} g${p.pgid} ${p.run}`;
+    expect(portable.map(key).sort()).toEqual(exact.map(key).sort());
+    for (const p of exact) {
+      const other = portable.find((q) => q.pid === p.pid)!;
+      expect(Math.abs(other.starttime - p.starttime)).toBeLessThanOrEqual(new PsScan().starttimeSlackTicks);
+      // Both read resident memory; the two reads are moments apart, so allow a little drift.
+      expect(Math.abs(other.rssBytes - p.rssBytes) / p.rssBytes).toBeLessThan(0.1);
+    }
+  });
+});
+
+describe("zombies", () => {
+  it("are reported as zombies, found by their group since their environment is gone, and not as alive", async () => {
+    // sh forks `sleep 0` and then execs a long sleep that never reaps it: a zombie in sh's group.
+    const parent = spawn("sh", ["-c", "sleep 0 & exec sleep 30"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, [RUN_TAG]: "zombie-test", [JOB_TAG]: "zombie-test.job" },
+    });
+    try {
+      const pgid = parent.pid!;
+      const seen = await waitUntil(
+        async () => (await new ProcScan().scan()).filter((p) => p.pgid === pgid),
+        (members) => members.some(isZombie),
+        { deadlineMs: 5_000 },
+      );
+      const zombie = seen.value.find(isZombie)!;
+      expect(zombie).toMatchObject({ state: "Z", run: null });
+
+      const ended: JobSnapshot = { id: "zombie-test.job", state: { kind: "terminal", status: "completed", outcome: { kind: "completed" } }, runs: [] };
+      const obs: Observation = {
+        run: "zombie-test",
+        state: { releasesInFlight: 0, jobs: [ended], ledgers: [], pool: [], workspaces: [] },
+        processes: seen.value,
+        leases: [{ jobId: ended.id, pgid }],
+        pidFiles: [],
+        workspaces: [],
+        starttimeSlackTicks: 0,
+      };
+      const group = checkJob(ended.id, null, obs).find((c) => c.invariant === "no-surviving-group")!;
+      expect(group.survivors.map((p) => p.pid)).toEqual([pgid]);
+      expect(group.zombies.map((p) => p.pid)).toEqual([zombie.pid]);
+      expect(group.detail).toContain("1 zombie(s)");
+    } finally {
+      parent.kill("SIGKILL");
+    }
+  });
+});
