@@ -27,7 +27,7 @@ export const CLAUDE_PLAN: LanePlan = {
   "adapter-ignores-sigterm": { skip: `${FAKE_KNOB} (ignore_sigterm): the real chain dies on SIGTERM` },
   "adapter-crash": { skip: `${FAKE_KNOB} ([crash] prompt directive)` },
   "adapter-escapes-group": { skip: `${FAKE_KNOB} (a child that calls setsid)` },
-  "handshake-fail": { skip: `${FAKE_KNOB} (handshake behaviours); the real refusal is tested in test/adapters` },
+  "handshake-fail": { skip: `${FAKE_KNOB} (handshake behaviours)` },
   "exit-abandon-inflight": { skip: "it needs a finished turn beside a held one, and the stub answers every turn of a run alike" },
 };
 
