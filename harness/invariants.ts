@@ -108,11 +108,12 @@ export function checkJob(jobId: string, expected: Expectation | null, obs: Obser
   const checks: Check[] = [];
   const { status, outcome } = job.state;
   const seen = `${status} ${outcome.kind}`;
+  const why = "error" in outcome ? ` (${outcome.step}: ${outcome.error.slice(0, 160)})` : "";
   if (expected === null) {
-    checks.push(pass("outcome", jobId, `${seen} (not named by the scenario)`));
+    checks.push(pass("outcome", jobId, `${seen}${why}, not named by the scenario`));
   } else {
     const want = `${expected.status} ${expected.reason}`;
-    checks.push(seen === want ? pass("outcome", jobId, seen) : fail("outcome", jobId, `expected ${want}, saw ${seen}: ${JSON.stringify(outcome)}`));
+    checks.push(seen === want ? pass("outcome", jobId, `${seen}${why}`) : fail("outcome", jobId, `expected ${want}, saw ${seen}: ${JSON.stringify(outcome)}`));
   }
 
   const wrongLedgers = obs.state.ledgers.filter((l) => l.releasedJobs.filter((j) => j === jobId).length !== 1);

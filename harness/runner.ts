@@ -98,7 +98,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     profilesFile,
     faults: options.faults,
     killGraceMs: scenario.engine.kill_grace_ms ?? options.killGraceMs,
-    handshakeTimeoutMs: scenario.engine.handshake_timeout_ms ?? options.handshakeTimeoutMs,
+    handshakeTimeoutMs: Math.max(scenario.engine.handshake_timeout_ms ?? options.handshakeTimeoutMs, options.adapter.minHandshakeMs ?? 0),
   });
   activeRuns.attach(run, engine);
 

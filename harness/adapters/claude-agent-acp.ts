@@ -27,7 +27,12 @@ export const CLAUDE_PLAN: LanePlan = {
   "adapter-ignores-sigterm": { skip: `${FAKE_KNOB} (ignore_sigterm): the real chain dies on SIGTERM` },
   "adapter-crash": { skip: `${FAKE_KNOB} ([crash] prompt directive)` },
   "adapter-escapes-group": { skip: `${FAKE_KNOB} (a child that calls setsid)` },
-  "handshake-fail": { skip: `${FAKE_KNOB} (handshake behaviours)` },
+  // A real refusal: as root and outside a sandbox the CLI will not skip permissions, so
+  // session/new fails and the pool must discard the chain.
+  "handshake-fail":
+    process.getuid?.() === 0
+      ? { turn: "reply", unset: ["IS_SANDBOX"] }
+      : { skip: "the real refusal (session/new without IS_SANDBOX) happens only as root" },
   "exit-abandon-inflight": { skip: "it needs a finished turn beside a held one, and the stub answers every turn of a run alike" },
 };
 
@@ -63,5 +68,6 @@ export const claudeAgentAcpProfile: AdapterProfile = {
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, [], {}),
   plan: CLAUDE_PLAN,
+  minHandshakeMs: 10_000,
   prepare: prepareClaude,
 };

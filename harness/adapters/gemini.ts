@@ -50,5 +50,6 @@ export const geminiProfile: AdapterProfile = {
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, ["--acp"], {}),
   plan: GEMINI_PLAN,
+  minHandshakeMs: 10_000,
   prepare: prepareGemini,
 };

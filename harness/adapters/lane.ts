@@ -5,8 +5,11 @@ import type { StubTurn } from "./model-stub-server.js";
 import type { AdapterProfile } from "./profiles.js";
 
 export type ScenarioPlan =
-  /** Runs with every turn answered by the profile's local model stub this way. */
-  | { turn: StubTurn }
+  /**
+   * Runs with every turn answered by the profile's local model stub this way; `unset` drops
+   * variables the profile would set, to make the real adapter refuse for a real reason.
+   */
+  | { turn: StubTurn; unset?: readonly string[] }
   /** Cannot run on this adapter; the reason is printed as a skip. */
   | { skip: string };
 
@@ -49,5 +52,7 @@ export async function prepareRun(adapter: AdapterProfile, scenarioId: string): P
   if (adapter.prepare === undefined || adapter.plan === undefined) return undefined;
   const entry = adapter.plan[scenarioId];
   if (entry === undefined || "skip" in entry) throw new Error(`scenario ${scenarioId} is not run in the ${adapter.name} lane`);
-  return adapter.prepare(entry.turn);
+  const prepared = await adapter.prepare(entry.turn);
+  for (const name of entry.unset ?? []) delete prepared.env[name];
+  return prepared;
 }

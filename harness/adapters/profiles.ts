@@ -17,6 +17,11 @@ export interface AdapterProfile {
   launch(): AdapterLaunch;
   /** How each scenario runs on this adapter (harness/adapters/lane.ts); absent: all as written. */
   plan?: LanePlan;
+  /**
+   * The least handshake timeout this adapter needs: a real CLI takes seconds to initialize, so a
+   * scenario's short timeout (set for the fake's hang) must not fail a healthy real chain.
+   */
+  minHandshakeMs?: number;
   /** Sets up one run (a model stub answering turns this way, a temporary HOME); absent: nothing. */
   prepare?(turn: StubTurn): Promise<PreparedRun>;
 }

@@ -10,7 +10,8 @@ import { gate, scenarios, verdicts } from "../support/gate.js";
 
 const claude = profileNamed("claude-agent-acp");
 const available = claude.available();
-const KEY_PATHS = ["complete", "exit-abandon", "halt", "cancel", "step-timeout", "shared-adapter", "shutdown"];
+// The minimum for a real chain: every key transition, a real handshake refusal, a crash-restart.
+const KEY_PATHS = ["complete", "exit-abandon", "fail-route-abandon", "halt", "cancel", "step-timeout", "handshake-fail", "shared-adapter", "shutdown", "crash-restart"];
 
 /** The live processes a failing result blamed, as "args" lines. */
 function survivors(result: ScenarioResult | undefined): { args: string; rssBytes: number }[] {
