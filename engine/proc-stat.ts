@@ -63,6 +63,12 @@ export function isZombie(stat: ProcStat): boolean {
 
 /** Live (non-zombie) members of a process group. */
 export function liveGroupMembers(pgid: number): ProcStat[] {
+  // Signal 0 answers "no such group" without a scan; a group that exists may hold only zombies.
+  try {
+    process.kill(-pgid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ESRCH") return [];
+  }
   const members: ProcStat[] = [];
   for (const pid of listPids()) {
     const stat = readStat(pid);
