@@ -1,16 +1,12 @@
 // The soak: hundreds of jobs through one transition on one engine, memory sampled after every
 // job and on a timer, a straight line fitted through tagged RSS against jobs done. A leaking
 // path shows as a slope of one adapter chain per job; a sound one as a flat line.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { poolKey } from "../engine/adapter-launch.js";
 import { parseFlow } from "../engine/flow-schema.js";
 import type { AdapterProfile } from "../harness/adapters/profiles.js";
-import { EngineSession } from "../harness/engine-session.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { reapRun } from "../harness/reaper.js";
-import { activeRuns } from "../harness/run-registry.js";
+import { startRunEngine } from "../harness/run-engine.js";
 import { newRunId } from "../harness/runner.js";
 import type { Scenario } from "../harness/scenario.js";
 import { waitUntil } from "../harness/wait-until.js";
@@ -158,20 +154,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
   }
 
-  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-soak-${run}-`));
-  const profilesFile = join(stateDir, "profiles.json");
-  await writeFile(profilesFile, JSON.stringify({ default: options.adapter.launch() }));
-  activeRuns.add(run);
-  const engine = new EngineSession({
-    run,
-    stateDir,
-    profilesFile,
-    faults: options.faults,
-    // A scenario that needs its own engine timings (a slow handshake, a long grace) keeps them.
-    killGraceMs: options.scenario.engine.kill_grace_ms ?? options.killGraceMs,
-    handshakeTimeoutMs: options.scenario.engine.handshake_timeout_ms ?? options.handshakeTimeoutMs,
-  });
-  activeRuns.attach(run, engine);
+  const { engine, close } = await startRunEngine(run, options.scenario, options, "reapcheck-soak");
 
   const sampler: SamplerInput = { run, enginePid: engine.current.pid, probe: options.probe, readMemAvailable: options.readMemAvailable };
   let floorHit: SoakEnding | null = null;
@@ -253,8 +236,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await queue;
     await engine.stop();
     reapedAtEnd = (await reapRun(run, options.probe)).length;
-    activeRuns.delete(run);
-    await rm(stateDir, { recursive: true, force: true });
+    await close();
   }
   if (ending.kind === "error") {
     const stderr = (await engine.current.exited).stderr.trim();

@@ -1,20 +1,17 @@
 // Runs one scenario against a fresh engine process: submit, act, wait for every job to end,
 // poll the invariants until they hold or the deadline passes, shut down, reap what is left.
 import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
 import type { ScenarioResult } from "../reports/result.js";
-import { prepareRun } from "./adapters/lane.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
-import { EngineSession } from "./engine-session.js";
+import { startRunEngine } from "./run-engine.js";
 import { type Check, type Lease, type Observation, type PidFileRecord, checkJob, fail, pass, prematureKills } from "./invariants.js";
 import { attributeByAncestry } from "./probes/attribution.js";
 import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
-import { activeRuns } from "./run-registry.js";
 import type { Action, Scenario } from "./scenario.js";
 import { waitUntil } from "./wait-until.js";
 
@@ -85,22 +82,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const run = newRunId();
   const jobIdOf = (id: string): string => `${run}.${id}`;
   const shortId = (id: string): string => (id.startsWith(`${run}.`) ? id.slice(run.length + 1) : id);
-  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-${run}-`));
-  const profilesFile = join(stateDir, "profiles.json");
-  // A real adapter's run needs its own model stub and HOME; the fake needs nothing.
-  const prepared = await prepareRun(options.adapter, scenario.id);
-  const launch = options.adapter.launch();
-  await writeFile(profilesFile, JSON.stringify({ default: { ...launch, env: { ...launch.env, ...prepared?.env } } }));
-  activeRuns.add(run);
-  const engine = new EngineSession({
-    run,
-    stateDir,
-    profilesFile,
-    faults: options.faults,
-    killGraceMs: scenario.engine.kill_grace_ms ?? options.killGraceMs,
-    handshakeTimeoutMs: Math.max(scenario.engine.handshake_timeout_ms ?? options.handshakeTimeoutMs, options.adapter.minHandshakeMs ?? 0),
-  });
-  activeRuns.attach(run, engine);
+  const { engine, stateDir, close } = await startRunEngine(run, scenario, options);
 
   let finalState: EngineSnapshot | null = null;
   const decoys: Decoy[] = [];
@@ -259,9 +241,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await Promise.all(decoys.map(removeDecoy));
   }
   const reaped = await reapRun(run, options.probe);
-  activeRuns.delete(run);
-  await rm(stateDir, { recursive: true, force: true });
-  await prepared?.dispose();
+  await close();
   if (error !== null) {
     const stderr = (await engine.current.exited).stderr.trim();
     return result("error", checks, reaped, stderr === "" ? error : `${error}\nengine stderr:\n${stderr}`);
