@@ -18,7 +18,7 @@ async function runsOf(harnessPid: number): Promise<{ runs: string[]; live: numbe
   return { runs, live: ours.length, chains: ours.filter((p) => p.job !== null).length };
 }
 
-describe("a harness killed with SIGKILL mid-run", () => {
+describe("a harness stopped mid-run", () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reapcheck-watchdog-"));
@@ -41,7 +41,25 @@ expect:
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("leaves nothing: its watchdog reaps the run's tag even when the engine's own shutdown leaks", async () => {
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("by %s shuts down in order, reaps what the engine left, and reports it as a leak", async (signal, code) => {
+    const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
+      reject: false,
+    });
+    const started = await waitUntil(() => runsOf(harness.pid!), (r) => r.chains >= 3, { deadlineMs: 30_000 });
+    expect(started.ok).toBe(true);
+    harness.kill(signal);
+    const { exitCode, stderr } = await harness;
+    expect(exitCode).toBe(code);
+    expect(stderr).toMatch(/left processes; reaped:\n\s+pgid \d+: 3 process\(es\)/);
+    expect(stderr).toContain(`stopped by ${signal}`);
+    const left = (await probe.scan()).filter((p) => p.run !== null && started.value.runs.includes(p.run) && isAlive(p));
+    expect(left.map((p) => p.args)).toEqual([]);
+  });
+
+  it("by SIGKILL leaves nothing: its watchdog reaps the run's tag even when the engine's own shutdown leaks", async () => {
     // shutdown-skips-release: the engine, seeing its driver gone, shuts down but leaves its chain.
     const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
       reject: false,
