@@ -2,10 +2,9 @@
 // given a model of its own. The pool shares a chain between equal agent configs, so without a
 // distinct model all passes would lease one chain and a leak could never add up.
 import type { FlowDocument } from "../engine/flow-schema.js";
-import type { EngineEvent } from "../engine/engine.js";
 import { unreachable } from "../engine/model.js";
 import type { EngineSession } from "../harness/engine-session.js";
-import type { Action, Scenario } from "../harness/scenario.js";
+import { type Action, type Scenario, triggers } from "../harness/scenario.js";
 
 export interface PassJob {
   /** The job's id in the scenario file. */
@@ -68,13 +67,6 @@ export function unsoakable(scenario: Scenario): string | null {
     if (effect !== null) return `scenario "${scenario.id}" ${effect}, and a soak runs every job on one engine`;
   }
   return null;
-}
-
-function triggers(action: Action, event: EngineEvent, engineIdOf: (id: string) => string): boolean {
-  const when = action.when;
-  if (when === undefined || event.event !== when.event) return false;
-  if (!("jobId" in event) || event.jobId !== engineIdOf(when.job)) return false;
-  return when.step === undefined || ("step" in event && event.step === when.step);
 }
 
 /**

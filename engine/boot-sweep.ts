@@ -10,6 +10,8 @@ import { ACP_TAG } from "./tagging.js";
 
 export interface SweepReport {
   killedGroups: number[];
+  /** Pids still alive after the sweep's SIGKILL. */
+  survivors: number[];
   staleFiles: number;
   /** Pid files whose pid now belongs to a process that is not ours. */
   notOurs: number[];
@@ -31,10 +33,16 @@ function readRecord(file: string): PidRecord | null {
 }
 
 export async function bootSweep(options: { owner: string; pidDir: string; faults: FaultSet; killGraceMs: number }): Promise<SweepReport> {
-  const report: SweepReport = { killedGroups: [], staleFiles: 0, notOurs: [] };
+  const report: SweepReport = { killedGroups: [], survivors: [], staleFiles: 0, notOurs: [] };
   if (options.faults.has("no-boot-sweep")) return report;
   const ours = (value: string | null): boolean => value !== null && value.startsWith(`${options.owner}/`);
-  const kill = { graceMs: options.killGraceMs, escalate: true, leaderOnly: false };
+  const trusting = options.faults.has("sweep-ignores-identity");
+  const kill = {
+    graceMs: options.killGraceMs,
+    escalate: true,
+    leaderOnly: false,
+    owns: (members: readonly { pid: number }[]) => trusting || members.some((m) => ours(readEnvVar(m.pid, ACP_TAG))),
+  };
 
   let files: string[] = [];
   try {
@@ -47,11 +55,11 @@ export async function bootSweep(options: { owner: string; pidDir: string; faults
     const record = readRecord(file);
     if (record !== null && record.pgid > 1) {
       const now = readStat(record.pid);
-      const trusted = options.faults.has("sweep-ignores-identity");
       const isOurs = now !== null && now.starttime === record.starttime && ours(readEnvVar(record.pid, ACP_TAG));
-      if (now !== null && (isOurs || trusted)) {
-        await killGroup(record.pgid, kill);
-        report.killedGroups.push(record.pgid);
+      if (now !== null && (isOurs || trusting)) {
+        const result = await killGroup(record.pgid, kill);
+        if (result.kind === "gone" && result.signal !== "none") report.killedGroups.push(record.pgid);
+        if (result.kind === "survived") report.survivors.push(...result.pids);
       } else if (now !== null) {
         report.notOurs.push(record.pid);
       }
@@ -60,6 +68,6 @@ export async function bootSweep(options: { owner: string; pidDir: string; faults
     rmSync(file, { force: true });
   }
   // Chain members with no pid file: children whose root died, or descendants that left the group.
-  await killProcesses(liveWithEnv(ACP_TAG, ours));
+  report.survivors.push(...(await killProcesses(liveWithEnv(ACP_TAG, ours))));
   return report;
 }

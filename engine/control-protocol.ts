@@ -8,10 +8,11 @@ export type Command =
   | { id: number; cmd: "cancel"; jobId: string }
   | { id: number; cmd: "resume"; jobId: string }
   | { id: number; cmd: "state" }
+  | { id: number; cmd: "ledger" }
   | { id: number; cmd: "shutdown" };
 
 export type Reply =
-  | { id: number; ok: true; state?: EngineSnapshot }
+  | { id: number; ok: true; state?: EngineSnapshot; ledgers?: EngineSnapshot["ledgers"] }
   | { id: number; ok: false; error: string };
 
 export type Line = Reply | EngineEvent;

@@ -21,6 +21,8 @@ async function handle(engine: Engine, command: Command): Promise<Reply> {
       return { id: command.id, ok: true };
     case "state":
       return { id: command.id, ok: true, state: engine.snapshot() };
+    case "ledger":
+      return { id: command.id, ok: true, ledgers: engine.snapshot().ledgers };
     case "shutdown":
       await engine.shutdown();
       return { id: command.id, ok: true, state: engine.snapshot() };

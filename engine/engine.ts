@@ -40,7 +40,8 @@ export type EngineEvent =
   | { event: "job.paused"; jobId: string; reason: PauseReason }
   | { event: "job.resumed"; jobId: string }
   | { event: "job.terminal"; jobId: string; status: string; outcome: TerminalOutcome }
-  | { event: "resource.released"; manager: string; jobId: string };
+  | { event: "resource.released"; manager: string; jobId: string }
+  | { event: "resource.release_failed"; manager: string; jobId: string; error: string };
 
 export interface JobSnapshot {
   id: string;
@@ -119,6 +120,7 @@ export class Engine {
    * same choke point as every other end, so they are released too.
    */
   async recover(): Promise<void> {
+    await this.workspaces.sweepOrphans();
     const sweep = await bootSweep({
       owner: this.options.stateDir,
       pidDir: `${this.options.stateDir}/pids`,
@@ -213,7 +215,9 @@ export class Engine {
   }
 
   private finish(job: Job, outcome: TerminalOutcome): void {
-    const done = this.finishJob(job, outcome).finally(() => this.finishing.delete(done));
+    const done = this.finishJob(job, outcome)
+      .catch((error: unknown) => this.options.emit({ event: "resource.release_failed", manager: "*", jobId: job.id, error: String(error) }))
+      .finally(() => this.finishing.delete(done));
     this.finishing.add(done);
   }
 
@@ -234,8 +238,13 @@ export class Engine {
     await job.workspace.catch(() => undefined);
     for (let i = 0; i < times; i++) {
       for (const manager of this.managers) {
-        await manager.releaseForJob(job.id);
-        this.options.emit({ event: "resource.released", manager: manager.name, jobId: job.id });
+        // One manager's failure must not cost the others their release, nor the engine its life.
+        try {
+          await manager.releaseForJob(job.id);
+          this.options.emit({ event: "resource.released", manager: manager.name, jobId: job.id });
+        } catch (error) {
+          this.options.emit({ event: "resource.release_failed", manager: manager.name, jobId: job.id, error: String(error) });
+        }
       }
     }
   }
@@ -305,7 +314,9 @@ export class Engine {
     const deadline = step.timeoutMs === null ? null : AbortSignal.timeout(step.timeoutMs);
     const both = deadline === null ? signal : AbortSignal.any([signal, deadline]);
     try {
-      const output = await this.executeStep(job, step, run, both);
+      // A step ends when its signal fires even if its executor does not notice (an adapter that
+      // ignores session/cancel, a handshake that hangs): the timeout and the cancel are the engine's.
+      const output = await untilAborted(this.executeStep(job, step, run, both), both);
       return { kind: "completed", output };
     } catch (error) {
       if (deadline?.aborted === true) return { kind: "timeout" };
@@ -460,6 +471,24 @@ export class Engine {
   }
 }
 
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new Error("aborted"));
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
 /** A shell command run in the job's workspace, tagged with the job, killed with its group on abort. */
 function runScript(command: string, cwd: string, jobId: string, signal: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -474,14 +503,19 @@ function runScript(command: string, cwd: string, jobId: string, signal: AbortSig
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const onAbort = (): void => {
+      // No pid means the spawn failed: there is no group, and kill(-0) would hit our own.
+      if (child.pid === undefined) return;
       try {
-        process.kill(-(child.pid ?? 0), "SIGKILL");
+        process.kill(-child.pid, "SIGKILL");
       } catch {
         // already gone
       }
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    child.once("error", reject);
+    child.once("error", (error) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(error);
+    });
     child.once("close", (code) => {
       signal.removeEventListener("abort", onAbort);
       if (signal.aborted) reject(new Error("aborted"));

@@ -25,6 +25,9 @@ export const FAULTS = {
 
 export type Fault = keyof typeof FAULTS;
 
+/** Faults can also come from the environment, for an engine started without the harness. */
+export const FAULTS_ENV = "REAPCHECK_FAULTS";
+
 export class UnknownFaultError extends Error {}
 
 export function isFault(name: string): name is Fault {

@@ -4,9 +4,7 @@ import { parseArgs } from "node:util";
 import type { AdapterProfiles } from "./adapter-launch.js";
 import { serve, send } from "./control-server.js";
 import { Engine } from "./engine.js";
-import { FaultSet, parseFaults } from "./faults.js";
-
-const FAULTS_ENV = "REAPCHECK_FAULTS";
+import { FAULTS_ENV, FaultSet, parseFaults } from "./faults.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

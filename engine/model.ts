@@ -72,8 +72,9 @@ export interface StepRun {
 }
 
 /**
- * Why a job ended. Every way a job can end is one variant; `finishJob` switches over them
- * exhaustively, so a new one cannot be added without deciding how it releases.
+ * Why a job ended. Every way a job can end is one variant; `statusOf` and `releaseFaultFor`
+ * switch over them exhaustively, so a new one cannot be added without its status and its place
+ * in the fault table, and every one of them ends through `finishJob`.
  */
 export type TerminalOutcome =
   | { kind: "completed" }

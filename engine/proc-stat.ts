@@ -2,8 +2,18 @@
 // a pid alone can be recycled, the pair cannot.
 import { readFileSync, readdirSync } from "node:fs";
 
-/** Bytes per page; x86_64 and most arm64 Linux kernels use 4 KiB pages. */
-const PAGE_BYTES = 4096;
+/** The kernel's page size, as this process's own mappings state it (4 KiB on x86_64, 4 or 64 KiB on arm64). */
+function pageBytes(): number {
+  try {
+    const match = /KernelPageSize:\s+(\d+) kB/.exec(readFileSync("/proc/self/smaps", "latin1"));
+    if (match !== null) return Number(match[1]) * 1024;
+  } catch {
+    // no /proc: the value is never used
+  }
+  return 4096;
+}
+
+const PAGE_BYTES = pageBytes();
 
 export interface ProcStat {
   pid: number;
@@ -57,7 +67,7 @@ export function listPids(): number[] {
     .map(Number);
 }
 
-export function isZombie(stat: ProcStat): boolean {
+export function isZombie(stat: { state: string }): boolean {
   return stat.state === "Z" || stat.state === "X";
 }
 
@@ -77,28 +87,42 @@ export function liveGroupMembers(pgid: number): ProcStat[] {
   return members;
 }
 
-/** One variable of a process's environment; null when unset, gone or unreadable. */
-export function readEnvVar(pid: number, name: string): string | null {
-  let environ: string;
+/** A process's environment as /proc holds it (NUL-separated), or null when gone or unreadable. */
+export function readEnviron(pid: number): string | null {
   try {
-    environ = readFileSync(`/proc/${pid}/environ`, "latin1");
+    return readFileSync(`/proc/${pid}/environ`, "latin1");
   } catch {
     return null;
   }
+}
+
+/** One variable of an environment read by `readEnviron`; null when unset. */
+export function envVar(environ: string | null, name: string): string | null {
+  if (environ === null) return null;
   const prefix = `${name}=`;
   const entry = environ.split("\0").find((e) => e.startsWith(prefix));
   return entry === undefined ? null : entry.slice(prefix.length);
 }
 
-/** Live processes whose environment's `name` satisfies `match`. */
+export function readEnvVar(pid: number, name: string): string | null {
+  return envVar(readEnviron(pid), name);
+}
+
+/**
+ * Live processes whose environment's `name` satisfies `match`. The stat is read before and
+ * after the environment: if the pid was recycled in between, the two starttimes differ and the
+ * process is skipped, so an environment is never paired with another process's identity.
+ */
 export function liveWithEnv(name: string, match: (value: string) => boolean): ProcStat[] {
   const found: ProcStat[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
+    const before = readStat(pid);
+    if (before === null || isZombie(before)) continue;
     const value = readEnvVar(pid, name);
     if (value === null || !match(value)) continue;
-    const stat = readStat(pid);
-    if (stat !== null && !isZombie(stat)) found.push(stat);
+    const after = readStat(pid);
+    if (after !== null && after.starttime === before.starttime && !isZombie(after)) found.push(after);
   }
   return found;
 }

@@ -1,7 +1,7 @@
 // Ending a process group as systemd's KillMode=control-group does: by membership, not by pid.
 // SIGTERM the group, give it a grace period, SIGKILL what is left, then wait until it is gone.
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ProcStat, liveGroupMembers, readStat } from "./proc-stat.js";
+import { type ProcStat, isSameProcessAlive, liveGroupMembers, readEnvVar } from "./proc-stat.js";
 
 export interface KillOptions {
   graceMs: number;
@@ -9,6 +9,16 @@ export interface KillOptions {
   escalate: boolean;
   /** Signal the leader pid only instead of the group (the `kill-pid-not-group` fault). */
   leaderOnly: boolean;
+  /**
+   * Whether live members prove the group is still the one we mean. Checked before each signal:
+   * once a group has emptied, its number can come back as someone else's.
+   */
+  owns: (members: readonly ProcStat[]) => boolean;
+}
+
+/** `owns` for a group whose members carry an environment tag: some live member still has it. */
+export function taggedWith(name: string, value: string): KillOptions["owns"] {
+  return (members) => members.some((m) => readEnvVar(m.pid, name) === value);
 }
 
 export type KillResult =
@@ -40,13 +50,19 @@ export async function killGroup(pgid: number, options: KillOptions): Promise<Kil
   // kill(0) and kill(-1) would reach our own group or every process we may signal.
   if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`refusing to signal process group ${pgid}`);
   const target = options.leaderOnly ? pgid : -pgid;
-  if (liveGroupMembers(pgid).length === 0) return { kind: "gone", signal: "none" };
-  signal(target, "SIGTERM");
+  /** Signals only a group that still has members and is still ours; false when there is none. */
+  const send = (sig: NodeJS.Signals): boolean => {
+    const members = liveGroupMembers(pgid);
+    if (members.length === 0 || !options.owns(members)) return false;
+    signal(target, sig);
+    return true;
+  };
+  if (!send("SIGTERM")) return { kind: "gone", signal: "none" };
   if (await waitEmpty(pgid, pgid, options.leaderOnly, options.graceMs)) {
     return { kind: "gone", signal: "SIGTERM" };
   }
   if (options.escalate) {
-    signal(target, "SIGKILL");
+    if (!send("SIGKILL")) return { kind: "gone", signal: "SIGTERM" };
     if (await waitEmpty(pgid, pgid, options.leaderOnly, SIGKILL_WAIT_MS)) {
       return { kind: "gone", signal: "SIGKILL" };
     }
@@ -58,11 +74,8 @@ export async function killGroup(pgid: number, options: KillOptions): Promise<Kil
  * SIGKILLs processes found by tag, each re-checked by (pid, starttime) just before the signal,
  * and waits until they are gone. Returns the pids still alive at the end.
  */
-export async function killProcesses(found: readonly ProcStat[], waitMs = SIGKILL_WAIT_MS): Promise<number[]> {
-  const same = (p: ProcStat): boolean => {
-    const now = readStat(p.pid);
-    return now !== null && now.starttime === p.starttime && now.state !== "Z";
-  };
+export async function killProcesses(found: readonly { pid: number; starttime: number }[], waitMs = SIGKILL_WAIT_MS): Promise<number[]> {
+  const same = (p: { pid: number; starttime: number }): boolean => isSameProcessAlive(p.pid, p.starttime);
   for (const p of found) if (same(p)) signal(p.pid, "SIGKILL");
   const deadline = Date.now() + waitMs;
   while (found.some(same) && Date.now() < deadline) await sleep(POLL_MS);

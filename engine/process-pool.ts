@@ -7,7 +7,7 @@ import { AcpClient } from "./acp-client.js";
 import { type AdapterProfiles, behaviourEnv, poolKey } from "./adapter-launch.js";
 import type { FaultSet } from "./faults.js";
 import type { AgentSpec } from "./model.js";
-import { killGroup, killProcesses } from "./process-group.js";
+import { killGroup, killProcesses, taggedWith } from "./process-group.js";
 import { isSameProcessAlive, liveWithEnv, readStat } from "./proc-stat.js";
 import type { ResourceManager } from "./resource-manager.js";
 import { ACP_TAG, JOB_TAG } from "./tagging.js";
@@ -28,6 +28,8 @@ export type PoolEvent =
   | { event: "adapter.leased"; jobId: string; pid: number; pgid: number; shared: boolean }
   | { event: "adapter.discarded"; pid: number; reason: string }
   | { event: "adapter.exited"; pid: number; code: number | null; signal: string | null; killedByPool: boolean }
+  /** The pool starts to kill a chain; `holders` are the jobs that still held it (none, unless a bug). */
+  | { event: "adapter.killing"; pid: number; holders: string[] }
   | { event: "adapter.kill_failed"; pid: number; survivors: number[] };
 
 export interface PoolEntrySnapshot {
@@ -91,8 +93,10 @@ export class AcpProcessPool implements ResourceManager {
     }
     this.options.onEvent({ event: "adapter.leased", jobId, pid: entry.pid, pgid: entry.pid, shared });
     const held = entry;
+    let handshaken = false;
     try {
       await held.ready;
+      handshaken = true;
       let sessionId = held.sessions.get(jobId);
       if (sessionId === undefined) {
         sessionId = await held.client.newSession(cwd, this.options.handshakeTimeoutMs);
@@ -109,7 +113,10 @@ export class AcpProcessPool implements ResourceManager {
         },
       };
     } catch (error) {
-      if (!(error instanceof AdapterError)) await this.discard(held, String(error));
+      // A chain that failed its handshake is of no use to anyone. One that only refused this
+      // job's session/new may still serve the jobs sharing it: this job just lets go.
+      const useless = !(error instanceof AdapterError) && (!handshaken || held.refs.size <= 1);
+      if (useless) await this.discard(held, String(error));
       else await this.drop(held, jobId);
       throw error instanceof AdapterError ? error : new AdapterError(`adapter ${held.pid}: ${String(error)}`);
     }
@@ -222,6 +229,7 @@ export class AcpProcessPool implements ResourceManager {
   private async kill(entry: Entry): Promise<void> {
     if (entry.state === "killing" || entry.state === "dead") return entry.exited;
     entry.state = "killing";
+    this.options.onEvent({ event: "adapter.killing", pid: entry.pid, holders: [...entry.refs] });
     // The root may be dead before its exit event arrives: ask /proc, where a zombie counts as dead.
     const diedAlone = !isSameProcessAlive(entry.pid, entry.starttime);
     if (entry.pid === 0) {
@@ -230,12 +238,14 @@ export class AcpProcessPool implements ResourceManager {
       entry.state = "dead";
       return;
     }
-    // A root that outlived the kill never exits; waiting for it would hang the release.
-    if (await this.killGroupOf(entry)) await entry.exited;
+    // A root that outlived the kill never exits; waiting for it would hang the release. Its pid
+    // file stays: it is what lets a restarted engine find the survivor.
+    const gone = await this.killGroupOf(entry);
+    if (gone) await entry.exited;
     entry.state = "dead";
     entry.client.close();
     this.entries.delete(entry);
-    if (!(diedAlone && this.options.faults.has("pidfile-left-behind"))) rmSync(entry.pidFile, { force: true });
+    if (gone && !(diedAlone && this.options.faults.has("pidfile-left-behind"))) rmSync(entry.pidFile, { force: true });
   }
 
   /**
@@ -247,6 +257,7 @@ export class AcpProcessPool implements ResourceManager {
       graceMs: this.options.killGraceMs,
       escalate: !this.options.faults.has("no-sigkill-escalation"),
       leaderOnly: this.options.faults.has("kill-pid-not-group"),
+      owns: taggedWith(ACP_TAG, entry.tag),
     });
     const survivors = result.kind === "survived" ? result.pids : [];
     if (!this.options.faults.has("kill-ignores-escapes")) {

@@ -1,5 +1,5 @@
 // A per-job working directory: stands for the VM and container pools of real engines.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ResourceManager } from "./resource-manager.js";
 
@@ -24,8 +24,20 @@ export class WorkspacePool implements ResourceManager {
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   }
 
+  /** Removes what is left; not a per-job release, so the ledger still shows who was skipped. */
   async releaseAll(): Promise<void> {
-    await Promise.all([...this.dirs.keys()].map((jobId) => this.releaseForJob(jobId)));
+    const dirs = [...this.dirs.values()];
+    this.dirs.clear();
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+
+  /**
+   * At boot no job holds a workspace yet: whatever a crashed predecessor left (a job that ended
+   * but crashed before its release) goes. Stranded jobs acquire theirs again as they are restored.
+   */
+  async sweepOrphans(): Promise<void> {
+    const left = await readdir(this.root).catch(() => [] as string[]);
+    await Promise.all(left.map((name) => rm(join(this.root, name), { recursive: true, force: true })));
   }
 
   snapshot(): { jobId: string; dir: string }[] {

@@ -18,7 +18,7 @@ export async function plantDecoy(run: string, stateDir: string): Promise<Decoy> 
   const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1 << 30)"], {
     detached: true,
     stdio: "ignore",
-    env: { PATH: process.env.PATH ?? "", [RUN_TAG]: run },
+    env: { ...process.env, [RUN_TAG]: run },
   });
   await new Promise<void>((resolve, reject) => child.once("spawn", resolve).once("error", reject));
   const pid = child.pid ?? 0;

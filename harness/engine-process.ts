@@ -2,11 +2,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { type Command, type Line, type Reply, isReply } from "../engine/control-protocol.js";
+import { FAULTS_ENV } from "../engine/faults.js";
 import { RUN_TAG } from "../engine/tagging.js";
 import { compiled } from "./compiled-paths.js";
 import { EventLog } from "./event-log.js";
 
-
+/** A live engine that does not answer within this is wedged: the request fails instead of hanging the harness. */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 type CommandBody = Command extends infer C ? (C extends { id: number } ? Omit<C, "id"> : never) : never;
 
@@ -23,6 +25,13 @@ export interface EngineExit {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+}
+
+/** The harness's environment with the run tag, and without a stray fault list that would fault a clean run. */
+function engineEnv(run: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, [RUN_TAG]: run };
+  delete env[FAULTS_ENV];
+  return env;
 }
 
 export class EngineProcess extends EventLog {
@@ -51,7 +60,7 @@ export class EngineProcess extends EventLog {
         String(start.handshakeTimeoutMs),
         ...start.faults.flatMap((f) => ["--fault", f]),
       ],
-      { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } },
+      { detached: true, stdio: ["pipe", "pipe", "pipe"], env: engineEnv(start.run) },
     );
     // An engine on its way out closes its stdin; the pending requests are answered by "exit".
     this.child.stdin!.on("error", () => undefined);
@@ -81,7 +90,14 @@ export class EngineProcess extends EventLog {
     if (!this.alive) return Promise.resolve({ id: -1, ok: false, error: "engine exited" });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({ id, ok: false, error: `the engine did not answer "${body.cmd}" within ${REQUEST_TIMEOUT_MS} ms` });
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
       this.child.stdin!.write(`${JSON.stringify({ ...body, id })}\n`);
     });
   }

@@ -1,6 +1,6 @@
 // The invariants every ended job must satisfy (DESIGN.md §4), as pure checks over one
 // observation: the engine's state, the process table and the leases the engine announced.
-import type { EngineSnapshot } from "../engine/engine.js";
+import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
 import type { Expectation } from "./scenario.js";
 import { type ProcessInfo, isAlive, isZombie } from "./probes/probe.js";
 
@@ -209,6 +209,23 @@ export function prematureKills(obs: Observation, diedOnTheirOwn: ReadonlySet<num
       .filter((l) => l.jobId === job.id && !diedOnTheirOwn.has(l.pgid) && !alivePgids.has(l.pgid))
       .map((l) => l.pgid);
     if (dead.length > 0) found.set(job.id, `adapter group(s) ${[...new Set(dead)].join(", ")} died while the job was ${job.state.kind}`);
+  }
+  return found;
+}
+
+/**
+ * No premature kill, from the engine's ordered events: a chain the pool began to kill while a job
+ * that held it had not ended. Returns the violations, by job.
+ */
+export function killsOfHeldChains(events: readonly EngineEvent[]): Map<string, string> {
+  const ended = new Set<string>();
+  const found = new Map<string, string>();
+  for (const event of events) {
+    if (event.event === "job.terminal") ended.add(event.jobId);
+    if (event.event !== "adapter.killing") continue;
+    for (const holder of event.holders) {
+      if (!ended.has(holder) && !found.has(holder)) found.set(holder, `the pool killed adapter pid ${event.pid} while the job still held it`);
+    }
   }
   return found;
 }

@@ -1,27 +1,22 @@
 // The backstop: ends whatever still carries a run's tag. It signals only processes whose
-// environment carries that tag, and re-checks each one's identity just before the signal.
-import { setTimeout as sleep } from "node:timers/promises";
-import { readStat } from "../engine/proc-stat.js";
+// environment carries that tag, re-checked by (pid, starttime) just before the signal, and scans
+// again until a scan finds nothing, so a process forked during a kill is not missed.
+import { killProcesses } from "../engine/process-group.js";
+import { ProcScan } from "./probes/proc-scan.js";
 import { type ProcessInfo, type Probe, isAlive } from "./probes/probe.js";
 
-function sameProcess(p: ProcessInfo): boolean {
-  return readStat(p.pid)?.starttime === p.starttime;
-}
+const MAX_ROUNDS = 5;
 
-/** Kills every live process tagged with the run; returns what it found alive (the leak). */
-export async function reapRun(run: string, probe: Probe, waitMs = 3_000): Promise<ProcessInfo[]> {
-  const tagged = (await probe.scan()).filter((p) => p.run === run && isAlive(p));
-  for (const p of tagged) {
-    if (!sameProcess(p)) continue;
-    try {
-      process.kill(p.pid, "SIGKILL");
-    } catch {
-      // gone between the scan and the signal
-    }
+/** Kills every live process tagged with the run; returns every one it found alive (the leak). */
+export async function reapRun(run: string, probe: Probe): Promise<ProcessInfo[]> {
+  // Only a probe that reads environments can tell what is ours; without one, nothing is signalled.
+  const scanner = probe.seesTags ? probe : new ProcScan();
+  const found = new Map<string, ProcessInfo>();
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const tagged = (await scanner.scan()).filter((p) => p.run === run && isAlive(p));
+    if (tagged.length === 0) break;
+    for (const p of tagged) found.set(`${p.pid}/${p.starttime}`, p);
+    await killProcesses(tagged);
   }
-  const end = Date.now() + waitMs;
-  while (Date.now() < end && tagged.some((p) => sameProcess(p) && readStat(p.pid)?.state !== "Z")) {
-    await sleep(20);
-  }
-  return tagged;
+  return [...found.values()];
 }

@@ -8,11 +8,11 @@ import type { ScenarioResult } from "../reports/result.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { startRunEngine } from "./run-engine.js";
-import { type Check, type Lease, type Observation, type PidFileRecord, checkJob, fail, pass, prematureKills } from "./invariants.js";
+import { type Check, type Lease, type Observation, type PidFileRecord, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
 import { attributeByAncestry } from "./probes/attribution.js";
 import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
-import type { Action, Scenario } from "./scenario.js";
+import { type Action, type Scenario, triggers } from "./scenario.js";
 import { waitUntil } from "./wait-until.js";
 
 export { stopEngine } from "./engine-process.js";
@@ -50,13 +50,6 @@ const gateId = randomBytes(3).toString("hex");
 
 export function newRunId(): string {
   return `rc${gateId}-${++runCounter}`;
-}
-
-function matches(action: Action, event: EngineEvent, jobIdOf: (id: string) => string): boolean {
-  const when = action.when;
-  if (when === undefined || event.event !== when.event) return false;
-  if (!("jobId" in event) || event.jobId !== jobIdOf(when.job)) return false;
-  return when.step === undefined || ("step" in event && event.step === when.step);
 }
 
 async function readPidFiles(dir: string): Promise<PidFileRecord[]> {
@@ -135,6 +128,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         (e.event === "adapter.exited" && !e.killedByPool) || e.event === "adapter.discarded" ? [e.pid] : [],
       ),
     );
+  // Premature kills come from two witnesses: the pool saying it killed a chain a live job held
+  // (ordered, so never missed), and the process table showing a live job's chain gone.
   const premature = new Map<string, string>();
   let watching = Promise.resolve();
   const watchLeases = (): void => {
@@ -161,7 +156,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     }
     if (LEASE_MOMENTS.has(event.event)) watchLeases();
     for (const action of [...waiting]) {
-      if (!matches(action, event, jobIdOf)) continue;
+      if (!triggers(action, event, jobIdOf)) continue;
       waiting.splice(waiting.indexOf(action), 1);
       pendingActions.push(perform(action));
     }
@@ -184,11 +179,14 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let error: string | null = null;
   try {
     await snapshot((processes) => ({ phase: "before", processes }));
+    // Decoys are in place before anything runs, so no crash can come before them.
+    const immediate = scenario.actions.filter((a) => a.when === undefined);
+    for (const action of immediate.filter((a) => a.do === "plant-decoy")) await perform(action);
     for (const job of scenario.jobs) {
       const reply = await engine.request({ cmd: "submit", jobId: jobIdOf(job.id), flow: job.flow });
       if (!reply.ok) throw new Error(`submit ${job.id}: ${reply.error}`);
     }
-    for (const action of scenario.actions.filter((a) => a.when === undefined)) pendingActions.push(perform(action));
+    for (const action of immediate.filter((a) => a.do !== "plant-decoy")) pendingActions.push(perform(action));
 
     // A crash-restart ends jobs in the next engine: wait on the session's log, which spans both.
     const ended = await Promise.all(
@@ -198,6 +196,10 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     );
     const stuck = scenario.jobs.filter((_, i) => ended[i] === null).map((j) => j.id);
     if (stuck.length > 0) throw new Error(`jobs did not end within ${options.jobTimeoutMs} ms: ${stuck.join(", ")}`);
+    // An action whose moment never came means the scenario did not test what it says.
+    if (waiting.length > 0) {
+      throw new Error(`actions never triggered: ${waiting.map((a) => `${a.do} on ${a.when?.event} of ${a.when?.job}${a.when?.step === undefined ? "" : `/${a.when.step}`}`).join("; ")}`);
+    }
     await Promise.all(pendingActions);
     await watching;
 
@@ -221,6 +223,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         ];
       });
     };
+    for (const [job, detail] of killsOfHeldChains(engine.events)) if (!premature.has(job)) premature.set(job, detail);
     const settled = await waitUntil(evaluate, (all) => quiet && all.every((c) => c.ok), { deadlineMs: options.deadlineMs });
     checks = settled.value.map((c) => ({ ...c, job: shortId(c.job) }));
     for (const decoy of decoys) {
@@ -242,10 +245,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
   const reaped = await reapRun(run, options.probe);
   await close();
+  // A proven leak is a failure even when the run also hit an error: the leak must not hide.
+  const leaked = reaped.length > 0 || checks.some((c) => !c.ok);
   if (error !== null) {
     const stderr = (await engine.current.exited).stderr.trim();
-    return result("error", checks, reaped, stderr === "" ? error : `${error}\nengine stderr:\n${stderr}`);
+    return result(leaked ? "fail" : "error", checks, reaped, stderr === "" ? error : `${error}\nengine stderr:\n${stderr}`);
   }
-  const clean = checks.every((c) => c.ok) && reaped.length === 0;
-  return result(clean ? "pass" : "fail", checks, reaped, null);
+  return result(leaked ? "fail" : "pass", checks, reaped, null);
 }

@@ -4,6 +4,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
+import type { EngineEvent } from "../engine/engine.js";
 import { type FlowDocument, type SchemaIssue, flowSchema, formatPath, issuesOf } from "../engine/flow-schema.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
@@ -84,6 +85,11 @@ const scenarioSchema = z
         if (job !== undefined && !ids.has(job)) {
           ctx.addIssue({ code: "custom", path: ["actions", i, field], message: `no job named "${job}"` });
         }
+      }
+      const when = action.when;
+      const flow = scenario.jobs.find((j) => j.id === when?.job)?.flow;
+      if (when?.step !== undefined && flow !== undefined && !flow.steps.some((s) => s.name === when.step)) {
+        ctx.addIssue({ code: "custom", path: ["actions", i, "when", "step"], message: `job "${when.job}" has no step "${when.step}"` });
       }
     });
   });
@@ -191,4 +197,12 @@ export function selectScenarios(all: Scenario[], only: readonly string[]): Scena
     }
     return found;
   });
+}
+
+/** Whether an engine event is the moment an action waits for; `engineIdOf` maps a scenario job id. */
+export function triggers(action: Action, event: EngineEvent, engineIdOf: (id: string) => string): boolean {
+  const when = action.when;
+  if (when === undefined || event.event !== when.event) return false;
+  if (!("jobId" in event) || event.jobId !== engineIdOf(when.job)) return false;
+  return when.step === undefined || ("step" in event && event.step === when.step);
 }

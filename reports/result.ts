@@ -36,9 +36,10 @@ export interface GateResult {
   verdict: Verdict;
 }
 
+/** A proven failure outranks a scenario that could not run: exit 1 must not hide behind exit 2. */
 export function overall(results: readonly ScenarioResult[]): Verdict {
-  if (results.some((r) => r.verdict === "error")) return "error";
   if (results.some((r) => r.verdict === "fail")) return "fail";
+  if (results.some((r) => r.verdict === "error")) return "error";
   return "pass";
 }
 

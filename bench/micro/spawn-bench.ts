@@ -6,7 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Bench } from "tinybench";
 import { BEHAVIOUR_ENV } from "../../engine/adapter-launch.js";
 import { liveGroupMembers } from "../../engine/proc-stat.js";
-import { killGroup } from "../../engine/process-group.js";
+import { killGroup, taggedWith } from "../../engine/process-group.js";
 import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
 import { type AdapterProfile, profileNamed } from "../../harness/adapters/profiles.js";
 import type { Probe } from "../../harness/probes/probe.js";
@@ -42,7 +42,7 @@ async function chainSpawnAndReap(adapter: AdapterProfile, run: string): Promise<
     if (Date.now() > end) throw new Error("the fake chain did not come up within 20 s");
     await sleep(5);
   }
-  const killed = await killGroup(pgid, { graceMs: 1_000, escalate: true, leaderOnly: false });
+  const killed = await killGroup(pgid, { graceMs: 1_000, escalate: true, leaderOnly: false, owns: taggedWith(RUN_TAG, run) });
   if (killed.kind === "survived") throw new Error(`the chain survived its kill: ${killed.pids.join(", ")}`);
   await exited;
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AcpClient } from "../../engine/acp-client.js";
-import { killGroup } from "../../engine/process-group.js";
+import { killGroup, taggedWith } from "../../engine/process-group.js";
 import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
 import type { ProcessInfo, Probe } from "../probes/probe.js";
 import { isAlive } from "../probes/probe.js";
@@ -49,7 +49,7 @@ export async function measureChain(profile: AdapterProfile, probe: Probe, run: s
     return { adapter: profile.name, pgid, processes, totalBytes: processes.reduce((sum, p) => sum + p.rssBytes, 0) };
   } finally {
     client.close();
-    if (pgid > 1) await killGroup(pgid, { graceMs: 1_000, escalate: true, leaderOnly: false });
+    if (pgid > 1) await killGroup(pgid, { graceMs: 1_000, escalate: true, leaderOnly: false, owns: taggedWith(RUN_TAG, run) });
     await prepared?.dispose();
     rmSync(cwd, { recursive: true, force: true });
   }

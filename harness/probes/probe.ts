@@ -1,4 +1,5 @@
 // What a probe sees of one process. Both probes report this shape.
+import { isZombie } from "../../engine/proc-stat.js";
 
 export interface ProcessInfo {
   pid: number;
@@ -26,9 +27,7 @@ export interface Probe {
   scan(): Promise<ProcessInfo[]>;
 }
 
-export function isZombie(p: ProcessInfo): boolean {
-  return p.state === "Z" || p.state === "X";
-}
+export { isZombie };
 
 export function isAlive(p: ProcessInfo): boolean {
   return !isZombie(p);

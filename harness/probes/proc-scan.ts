@@ -1,7 +1,7 @@
 // The Linux probe: reads /proc/<pid>/stat, cmdline and environ directly. Exact and fast: no
 // subprocess, and the environment shows the tags even of a process that left its group.
 import { readFileSync } from "node:fs";
-import { TICKS_PER_SECOND, listPids, readStat, uptimeTicks } from "../../engine/proc-stat.js";
+import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../engine/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
 import type { ProcessInfo, Probe } from "./probe.js";
 
@@ -13,15 +13,6 @@ function readText(path: string): string | null {
   }
 }
 
-function tagOf(environ: string | null, name: string): string | null {
-  if (environ === null) return null;
-  const prefix = `${name}=`;
-  for (const entry of environ.split("\0")) {
-    if (entry.startsWith(prefix)) return entry.slice(prefix.length);
-  }
-  return null;
-}
-
 interface Identity {
   args: string;
   run: string | null;
@@ -30,14 +21,14 @@ interface Identity {
 
 /** What never changes for a process once it has exec'd: its tags and command line. */
 function readIdentity(pid: number, comm: string): Identity {
-  const environ = readText(`/proc/${pid}/environ`);
-  const run = tagOf(environ, RUN_TAG);
+  const environ = readEnviron(pid);
+  const run = envVar(environ, RUN_TAG);
   // Command lines are read for our processes only: they are what a report shows.
   const cmdline = run === null ? "" : (readText(`/proc/${pid}/cmdline`) ?? "");
   return {
     args: cmdline.split("\0").filter((a) => a !== "").join(" ") || `[${comm}]`,
     run,
-    job: tagOf(environ, JOB_TAG),
+    job: envVar(environ, JOB_TAG),
   };
 }
 
