@@ -34,6 +34,7 @@ describe("the ACP process pool", () => {
     const { engine, run } = current;
     const { leases, spawned } = await shareOneAdapter(current);
 
+    expect(leases.map((l) => (l?.event === "adapter.leased" ? l.shared : null)).sort()).toEqual([false, true]);
     expect(leases.map((l) => (l?.event === "adapter.leased" ? l.pgid : null))).toEqual([spawned.pgid, spawned.pgid]);
     expect(engine.events.filter((e) => e.event === "adapter.spawned")).toHaveLength(1);
     // The first job has ended and been released; the second still holds the adapter.
@@ -51,7 +52,10 @@ describe("the ACP process pool", () => {
     current = await startEngine(["refcount-ignored"]);
     const { spawned } = await shareOneAdapter(current);
     const { engine, run } = current;
-    await engine.waitFor((e) => e.event === "resource.released" && e.jobId === `${run}.a` && e.manager === "acp-pool", 5_000);
+    const released = await engine.waitFor((e) => e.event === "resource.released" && e.jobId === `${run}.a` && e.manager === "acp-pool", 5_000);
+    expect(released).not.toBeNull();
+    // The pool says so itself: it began the kill while job b still held the chain.
+    expect(engine.events.find((e) => e.event === "adapter.killing")).toMatchObject({ pid: spawned.pid, holders: [`${run}.b`] });
     expect(isSameProcessAlive(spawned.pid, spawned.starttime)).toBe(false);
   });
 

@@ -1,25 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { JOB_INVARIANTS } from "../../harness/invariants.js";
+import { FAULT_TARGETS } from "../../harness/mutate.js";
 import { failedInvariants, gate, scenarios, verdicts } from "../support/gate.js";
 
 const REFERENCE_PATHS = ["complete", "settle-failed", "halt", "fail-route-abandon", "exit-abandon", "cancel", "shutdown"];
 
-/** Each *-skips-release fault and the one terminal path it breaks. */
-const RELEASE_FAULTS: [fault: string, scenario: string][] = [
-  ["complete-skips-release", "complete"],
-  ["settle-skips-release", "settle-failed"],
-  ["halt-skips-release", "halt"],
-  ["fail-route-abandon-skips-release", "fail-route-abandon"],
-  ["exit-abandon-skips-release", "exit-abandon"],
-  ["cancel-skips-release", "cancel"],
-  ["shutdown-skips-release", "shutdown"],
-  ["timeout-skips-release", "step-timeout"],
-];
+const PRECISION_SET = [...REFERENCE_PATHS, "step-timeout"];
+
+/**
+ * Each *-skips-release fault of those paths and the one path it breaks, as mutate targets them.
+ * Mutate proves each fault is caught; this proves the fault is precise: nothing else fails.
+ */
+const RELEASE_FAULTS = Object.entries(FAULT_TARGETS)
+  .filter(([fault, target]) => fault.endsWith("-skips-release") && PRECISION_SET.includes(target.scenarios[0]!))
+  .map(([fault, target]) => [fault, target.scenarios[0]!] as const);
 
 describe("the gate on the correct engine", () => {
   it("passes every terminal path of the reference report, checking every invariant per job", async () => {
-    const result = await gate(scenarios(...REFERENCE_PATHS, "step-timeout"));
-    expect(verdicts(result)).toEqual(Object.fromEntries([...REFERENCE_PATHS, "step-timeout"].map((id) => [id, "pass"])));
+    const result = await gate(scenarios(...PRECISION_SET));
+    expect(verdicts(result)).toEqual(Object.fromEntries(PRECISION_SET.map((id) => [id, "pass"])));
     for (const scenario of result.results) {
       expect(new Set(scenario.checks.map((c) => c.invariant))).toEqual(new Set(JOB_INVARIANTS));
       expect(scenario.reaped).toEqual([]);
@@ -27,9 +26,13 @@ describe("the gate on the correct engine", () => {
   });
 });
 
+it("covers the seven paths of the reference report and the timeout", () => {
+  expect(RELEASE_FAULTS.map(([, target]) => target).sort()).toEqual([...PRECISION_SET].sort());
+});
+
 describe.each(RELEASE_FAULTS)("with %s", (fault, target) => {
   it(`fails ${target} on released and no-surviving-group, and only ${target}`, async () => {
-    const result = await gate(scenarios(...REFERENCE_PATHS, "step-timeout"), { faults: [fault] });
+    const result = await gate(scenarios(...PRECISION_SET), { faults: [fault] });
     const failing = Object.entries(verdicts(result)).filter(([, v]) => v !== "pass").map(([id]) => id);
     expect(failing).toEqual([target]);
     expect(failedInvariants(result, target)).toEqual(expect.arrayContaining(["released", "no-surviving-group"]));

@@ -1,8 +1,14 @@
 // Property: whatever is wrong with a scenario document, loading it fails with a ScenarioError
-// that names the file and a field, and never with anything else.
+// that names the file and a field, and never with anything else; the CLI then exits 2 having
+// started nothing.
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
 import fc from "fast-check";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
+import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { ScenarioError, parseScenario } from "../../harness/scenario.js";
 
 const valid = () => ({
@@ -53,6 +59,49 @@ const breakages: fc.Arbitrary<(d: Doc) => unknown> = fc.oneof(
   ),
 );
 
+/** Every path to a value in a document, for mutations anywhere in it. */
+function paths(value: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (Array.isArray(value)) return [at, ...value.flatMap((v, i) => paths(v, [...at, i]))];
+  if (value !== null && typeof value === "object") return [at, ...Object.entries(value).flatMap(([k, v]) => paths(v, [...at, k]))];
+  return [at];
+}
+
+function mutate(doc: unknown, path: (string | number)[], replacement: unknown): unknown {
+  if (path.length === 0) return replacement;
+  const [head, ...rest] = path;
+  const copy: Record<string | number, unknown> = Array.isArray(doc) ? [...doc] : { ...(doc as object) };
+  copy[head!] = mutate(copy[head!], rest, replacement);
+  return copy;
+}
+
+const strange = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.boolean(), fc.constant(null), fc.string({ maxLength: 3 }), fc.constant({ x: 1 }), fc.constant([]));
+
+function loadOrError(text: string): ScenarioError | null {
+  try {
+    parseScenario(text, "fuzz.yaml");
+    return null;
+  } catch (error) {
+    if (error instanceof ScenarioError) return error;
+    throw error;
+  }
+}
+
+describe("a randomly mutated scenario document", () => {
+  it("either loads or fails with a one-line ScenarioError naming the field, never anything else", () => {
+    const all = paths(valid()).filter((p) => p.length > 0);
+    fc.assert(
+      fc.property(fc.constantFrom(...all), strange, (path, replacement) => {
+        const error = loadOrError(stringify(mutate(valid(), path, replacement)));
+        if (error === null) return;
+        expect(error.message.startsWith("fuzz.yaml:")).toBe(true);
+        expect(error.message.includes("\n")).toBe(false);
+        expect(error.field).not.toBe("");
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe("a malformed scenario document", () => {
   it("is a ScenarioError naming the file and a field, whatever is wrong with it", () => {
     fc.assert(
@@ -72,6 +121,25 @@ describe("a malformed scenario document", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("stops the CLI with exit 2 before anything starts: no engine, no state folder", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reapcheck-fuzz-"));
+    const scratch = await mkdtemp(join(tmpdir(), "reapcheck-fuzz-tmp-"));
+    try {
+      await writeFile(join(dir, "fuzz.yaml"), stringify({ ...valid(), jobs: [] }));
+      const { exitCode, stderr } = await execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir], {
+        reject: false,
+        env: { TMPDIR: scratch },
+      });
+      expect(exitCode).toBe(2);
+      expect(stderr).toMatch(/fuzz\.yaml:\d+: jobs: /);
+      // Every run's engine gets a state folder under TMPDIR before it starts: none was made.
+      expect(await readdir(scratch)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await rm(scratch, { recursive: true, force: true });
+    }
   });
 
   it("the unbroken document loads, so every failure above is the breakage's doing", () => {

@@ -1,8 +1,10 @@
+import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isSameProcessAlive, readStat } from "../../engine/proc-stat.js";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { isAlive } from "../../harness/probes/probe.js";
@@ -66,6 +68,12 @@ expect:
     });
     const started = await waitUntil(() => runsOf(harness.pid!), (r) => r.chains >= 3, { deadlineMs: 30_000 });
     expect(started.ok).toBe(true);
+    const watchdog = readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .find((pid) => readStat(pid)?.ppid === harness.pid && readFileSync(`/proc/${pid}/cmdline`, "latin1").includes("watchdog.js"));
+    expect(watchdog).toBeDefined();
+    const watchdogStart = readStat(watchdog!)!.starttime;
     harness.kill("SIGKILL");
     await harness;
 
@@ -76,5 +84,8 @@ expect:
       { deadlineMs: 10_000 },
     );
     expect(left.value).toEqual([]);
+    // Its work done, the watchdog itself is gone too.
+    const gone = await waitUntil(async () => isSameProcessAlive(watchdog!, watchdogStart), (alive) => !alive, { deadlineMs: 10_000 });
+    expect(gone.ok).toBe(true);
   });
 });
