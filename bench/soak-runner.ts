@@ -7,7 +7,7 @@ import type { AdapterProfile } from "../harness/adapters/profiles.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { reapRun } from "../harness/reaper.js";
 import { startRunEngine } from "../harness/run-engine.js";
-import { newRunId } from "../harness/runner.js";
+import { DEFAULT_RUN_OPTIONS, newRunId } from "../harness/runner.js";
 import type { Scenario } from "../harness/scenario.js";
 import { waitUntil } from "../harness/wait-until.js";
 import { MiB } from "./byte-size.js";
@@ -56,9 +56,9 @@ export const DEFAULT_SOAK_OPTIONS = {
   leakThresholdMibPerJob: 10,
   sampleIntervalMs: 1_000,
   settleMs: 3_000,
-  jobTimeoutMs: 30_000,
-  killGraceMs: 1_000,
-  handshakeTimeoutMs: 10_000,
+  jobTimeoutMs: DEFAULT_RUN_OPTIONS.jobTimeoutMs,
+  killGraceMs: DEFAULT_RUN_OPTIONS.killGraceMs,
+  handshakeTimeoutMs: DEFAULT_RUN_OPTIONS.handshakeTimeoutMs,
 } as const;
 
 /** Distinct adapter chains one pass of the scenario leases, and the largest ballast among them. */

@@ -5,6 +5,7 @@ import type { AdapterProfiles } from "./adapter-launch.js";
 import { serve, send } from "./control-server.js";
 import { Engine } from "./engine.js";
 import { FAULTS_ENV, FaultSet, parseFaults } from "./faults.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "./process-group.js";
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -12,8 +13,8 @@ async function main(): Promise<void> {
       "state-dir": { type: "string" },
       profiles: { type: "string" },
       fault: { type: "string", multiple: true, default: [] },
-      "kill-grace-ms": { type: "string", default: "1500" },
-      "handshake-timeout-ms": { type: "string", default: "10000" },
+      "kill-grace-ms": { type: "string", default: String(DEFAULT_KILL_GRACE_MS) },
+      "handshake-timeout-ms": { type: "string", default: String(DEFAULT_HANDSHAKE_TIMEOUT_MS) },
     },
   });
   if (values["state-dir"] === undefined || values.profiles === undefined) {

@@ -25,6 +25,10 @@ export type KillResult =
   | { kind: "gone"; signal: "SIGTERM" | "SIGKILL" | "none" }
   | { kind: "survived"; pids: number[] };
 
+/** How long a chain gets between SIGTERM and SIGKILL, and an adapter to answer its handshake. */
+export const DEFAULT_KILL_GRACE_MS = 1_000;
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
 const POLL_MS = 20;
 const SIGKILL_WAIT_MS = 5_000;
 

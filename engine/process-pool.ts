@@ -89,7 +89,7 @@ export class AcpProcessPool implements ResourceManager {
       entry = this.spawnEntry(jobId, key, spec);
     } else {
       entry.refs.add(jobId);
-      if (entry.state === "ready") this.writePidFile(entry);
+      this.writePidFile(entry);
     }
     this.options.onEvent({ event: "adapter.leased", jobId, pid: entry.pid, pgid: entry.pid, shared });
     const held = entry;
@@ -268,7 +268,9 @@ export class AcpProcessPool implements ResourceManager {
     return !survivors.includes(entry.pid);
   }
 
+  /** Kept current as refs change; there is none to write before the process has started. */
   private writePidFile(entry: Entry): void {
+    if (entry.starttime === 0) return;
     writeFileSync(
       entry.pidFile,
       JSON.stringify({

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../engine/process-group.js";
 import type { ScenarioResult } from "../reports/result.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
@@ -41,8 +42,8 @@ export type RunSnapshot =
 export const DEFAULT_RUN_OPTIONS = {
   deadlineMs: 3_000,
   jobTimeoutMs: 30_000,
-  killGraceMs: 1_000,
-  handshakeTimeoutMs: 10_000,
+  killGraceMs: DEFAULT_KILL_GRACE_MS,
+  handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS,
 } as const;
 
 let runCounter = 0;
