@@ -1,6 +1,5 @@
-// Gemini CLI in its ACP mode, through npm exec. The model stub speaks no Gemini API, so no turn of
-// this lane finishes: it runs the transitions a held or failed model call drives, and skips the
-// ones that need a finished turn, saying so.
+// Gemini CLI in its ACP mode, through npm exec. Offline: a dummy key, and the loopback model stub
+// answers the Gemini API (its routing call and the turn's stream), so prompt turns really finish.
 import type { LanePlan, PreparedRun } from "./lane.js";
 import { ModelStub, type StubTurn } from "./model-stub-server.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
@@ -9,10 +8,14 @@ import type { AdapterProfile } from "./profiles.js";
 const PACKAGE = "@google/gemini-cli";
 const BIN = "gemini";
 
-const NO_REPLY = "it needs a finished turn, and the loopback stub answers the Anthropic API only, not Gemini's";
 const FAKE_KNOB = "it needs a fake-adapter knob a real chain does not have";
 
+/** Every terminal transition a real Gemini chain can take, and what the model does in it. */
 export const GEMINI_PLAN: LanePlan = {
+  complete: { turn: "reply" },
+  "complete-parallel": { turn: "reply" },
+  "exit-abandon": { turn: "reply" },
+  "shared-adapter": { turn: "reply" },
   halt: { turn: "fail" },
   "fail-route-abandon": { turn: "fail" },
   "settle-failed": { turn: "fail" },
@@ -20,11 +23,7 @@ export const GEMINI_PLAN: LanePlan = {
   "step-timeout": { turn: "hold" },
   shutdown: { turn: "hold" },
   "crash-restart": { turn: "hold" },
-  complete: { skip: NO_REPLY },
-  "complete-parallel": { skip: NO_REPLY },
-  "exit-abandon": { skip: NO_REPLY },
-  "shared-adapter": { skip: NO_REPLY },
-  "exit-abandon-inflight": { skip: NO_REPLY },
+  "exit-abandon-inflight": { skip: "it needs a finished turn beside a held one, and the stub answers every turn of a run alike" },
   "adapter-ignores-sigterm": { skip: `${FAKE_KNOB} (ignore_sigterm)` },
   "adapter-crash": { skip: `${FAKE_KNOB} ([crash] prompt directive)` },
   "adapter-escapes-group": { skip: `${FAKE_KNOB} (a child that calls setsid)` },
@@ -35,7 +34,14 @@ async function prepareGemini(turn: StubTurn): Promise<PreparedRun> {
   const stub = await ModelStub.start(turn);
   const home = temporaryHome("gemini");
   return {
-    env: { HOME: home.home, GEMINI_API_KEY: "reapcheck-dummy-key", GOOGLE_GEMINI_BASE_URL: stub.baseUrl },
+    env: {
+      HOME: home.home,
+      // The CLI writes a report file to the temp dir for every failed model call: keep them in
+      // the run's home, which is removed after the run.
+      TMPDIR: home.home,
+      GEMINI_API_KEY: "reapcheck-dummy-key",
+      GOOGLE_GEMINI_BASE_URL: stub.baseUrl,
+    },
     dispose: async () => {
       await stub.close();
       home.remove();
@@ -45,7 +51,7 @@ async function prepareGemini(turn: StubTurn): Promise<PreparedRun> {
 
 export const geminiProfile: AdapterProfile = {
   name: "gemini",
-  summary: `${PACKAGE} --acp via npm exec; session and held or failed turns only (no Gemini API stub, so no turn finishes)`,
+  summary: `${PACKAGE} --acp via npm exec, turns answered by a loopback Gemini API stub`,
   chain: ["npm exec", "sh -c gemini --acp", "node gemini", "node gemini (relaunched with a larger heap)"],
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, ["--acp"], {}),

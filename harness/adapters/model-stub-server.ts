@@ -1,13 +1,14 @@
 // A loopback stand-in for a model API, so a real agent CLI runs prompt turns offline. It answers
-// the Anthropic Messages API (Claude Code); its `hold` and `fail` turns need no protocol, so they
-// serve any CLI that can be pointed at a base URL. Every turn of a run has the stub's one shape,
-// because the fake adapter's knobs (latency, [fail]) never reach a real adapter.
+// the Anthropic Messages API (Claude Code) and, on its `/v1beta/models/…` paths, the Gemini API
+// (Gemini CLI, see gemini-stub.ts). Every turn of a run has the stub's one shape, because the
+// fake adapter's knobs (latency, [fail]) never reach a real adapter.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { answerGemini, geminiCall } from "./gemini-stub.js";
 
 /**
  * How the model answers a turn:
- * - `reply`: a short streamed Messages API answer that ends the turn (`end_turn`);
+ * - `reply`: a short streamed answer that ends the turn (`end_turn`, or `STOP` for Gemini);
  * - `fail`: every model call gets a non-retryable 400, so the CLI ends the turn with an error;
  * - `hold`: every model call gets a stream that never ends, so the turn lasts until it is
  *   cancelled or its chain is killed.
@@ -110,9 +111,12 @@ async function answer(turn: StubTurn, req: IncomingMessage, res: ServerResponse)
   const path = (req.url ?? "").split("?")[0];
   const body = await bodyOf(req);
   const model = typeof body.model === "string" ? body.model : "stub-model";
+  const gemini = geminiCall(path ?? "");
   // Anything but a POST (the CLI's HEAD / reachability probe) is no model call.
   if (req.method !== "POST") {
     apiError(res, 404, "not_found_error", `the stub answers POST only, not ${req.method} ${path}`);
+  } else if (gemini !== null) {
+    answerGemini(turn, gemini, body, res, STUB_REPLY);
   } else if (path === "/v1/messages/count_tokens") {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 1 }));
   } else if (turn === "fail") {

@@ -38,3 +38,63 @@ describe("the loopback model stub", () => {
     await expect(reader.read()).rejects.toThrow();
   });
 });
+
+describe("the loopback model stub, on the Gemini API", () => {
+  const STREAM = "/v1beta/models/gemini-x:streamGenerateContent?alt=sse";
+  // The routing call Gemini CLI 0.61.0 makes before each turn, schema as it sends it.
+  const CLASSIFIER = {
+    contents: [{ role: "user", parts: [{ text: "say hi" }] }],
+    generationConfig: {
+      responseMimeType: "application/json",
+      responseJsonSchema: {
+        type: "OBJECT",
+        properties: { complexity_reasoning: { type: "STRING" }, complexity_score: { type: "INTEGER" } },
+        required: ["complexity_reasoning", "complexity_score"],
+      },
+    },
+  };
+  type Answer = { candidates: { content: { role: string; parts: { text: string }[] }; finishReason: string }[]; usageMetadata: object };
+
+  it("streams a reply as SSE data lines that end the turn with STOP", async () => {
+    const response = await ask("reply", { contents: [] }, STREAM);
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const chunks = (await response.text()).split("\r\n\r\n").filter((c) => c !== "");
+    expect(chunks.every((c) => c.startsWith("data: "))).toBe(true);
+    const answers = chunks.map((c) => JSON.parse(c.slice(6)) as Answer);
+    expect(answers.at(-1)).toMatchObject({ candidates: [{ content: { role: "model", parts: [{ text: STUB_REPLY }] }, finishReason: "STOP" }], usageMetadata: expect.any(Object) });
+  });
+
+  it("answers a JSON-mode generateContent in the schema it asks for, and a plain one with the reply", async () => {
+    const routed = (await (await ask("reply", CLASSIFIER, "/v1beta/models/gemini-lite:generateContent")).json()) as Answer;
+    expect(JSON.parse(routed.candidates[0]!.content.parts[0]!.text)).toEqual({ complexity_reasoning: expect.any(String), complexity_score: 1 });
+    await stub?.close();
+    const plain = (await (await ask("reply", { contents: [] }, "/v1beta/models/gemini-x:generateContent")).json()) as Answer;
+    expect(plain.candidates[0]).toMatchObject({ content: { parts: [{ text: STUB_REPLY }] }, finishReason: "STOP" });
+  });
+
+  it.each(["reply", "fail", "hold"] as const)("counts tokens on a %s turn", async (turn) => {
+    const counted = await ask(turn, { contents: [] }, "/v1beta/models/gemini-x:countTokens");
+    expect(await counted.json()).toEqual({ totalTokens: 1 });
+  });
+
+  it("fails with the Gemini API's error shape", async () => {
+    const response = await ask("fail", CLASSIFIER, "/v1beta/models/gemini-lite:generateContent");
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 400, status: "INVALID_ARGUMENT" } });
+  });
+
+  it("holds a stream open with no data until the stub closes", async () => {
+    const response = await ask("hold", { contents: [] }, STREAM);
+    expect(response.status).toBe(200);
+    const read = response.body!.getReader().read();
+    const pending = await Promise.race([read.then(() => "data"), new Promise((resolve) => setTimeout(() => resolve("pending"), 200))]);
+    expect(pending).toBe("pending");
+    await stub!.close();
+    stub = null;
+    await expect(read).rejects.toThrow();
+  });
+
+  it("refuses a Gemini method it does not serve", async () => {
+    expect((await ask("reply", {}, "/v1beta/models/gemini-x:embedContent")).status).toBe(404);
+  });
+});
