@@ -33,6 +33,9 @@ export const CLAUDE_PLAN: LanePlan = {
     process.getuid?.() === 0
       ? { turn: "reply", unset: ["IS_SANDBOX"] }
       : { skip: "the real refusal (session/new without IS_SANDBOX) happens only as root" },
+  "loop-limit-then-cancel": { turn: "reply" },
+  "escalate-then-cancel": { skip: "its exit rule matches the fake adapter's echo of the prompt, which a real model does not give" },
+  "sub-job-failed": { skip: "it needs one step to fail and another to succeed, and the stub answers every turn of a run alike" },
   "exit-abandon-inflight": { skip: "it needs a finished turn beside a held one, and the stub answers every turn of a run alike" },
 };
 
