@@ -3,6 +3,7 @@
 // Exit codes: 0 every invariant held, 1 an invariant failed, 2 bad input or could not run.
 import { Command } from "commander";
 import { registerExplain } from "./commands/explain.js";
+import { registerExplore } from "./commands/explore.js";
 import { registerGate } from "./commands/gate.js";
 import { registerList } from "./commands/list.js";
 import { registerMutate } from "./commands/mutate.js";
@@ -26,6 +27,7 @@ registerMutate(program);
 registerSoak(program);
 registerScan(program);
 registerReap(program);
+registerExplore(program);
 
 installSignalHandlers();
 startWatchdog();

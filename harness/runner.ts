@@ -1,16 +1,14 @@
 // Runs one scenario against a fresh engine process: submit, act, wait for every job to end,
 // poll the invariants until they hold or the deadline passes, shut down, reap what is left.
 import { randomBytes } from "node:crypto";
-import { readFile, readdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../engine/process-group.js";
 import type { ScenarioResult } from "../reports/result.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { startRunEngine } from "./run-engine.js";
-import { type Check, type Lease, type Observation, type PidFileRecord, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
-import { attributeByAncestry } from "./probes/attribution.js";
+import { type Check, type Observation, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
+import { observeRun } from "./observation.js";
 import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
 import { type Action, type Scenario, triggers } from "./scenario.js";
@@ -51,21 +49,6 @@ const gateId = randomBytes(3).toString("hex");
 
 export function newRunId(): string {
   return `rc${gateId}-${++runCounter}`;
-}
-
-async function readPidFiles(dir: string): Promise<PidFileRecord[]> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const records = await Promise.all(
-    names.map(async (name) => {
-      try {
-        const parsed = JSON.parse(await readFile(join(dir, name), "utf8")) as Omit<PidFileRecord, "file">;
-        return [{ file: name, pid: parsed.pid, pgid: parsed.pgid, starttime: parsed.starttime }];
-      } catch {
-        return [];
-      }
-    }),
-  );
-  return records.flat();
 }
 
 /** Events that can end a lease: each is a moment to check that live jobs still hold theirs. */
@@ -110,17 +93,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const reply = engine.isAlive ? await engine.request({ cmd: "state" }) : null;
     const state = reply?.ok === true && reply.state !== undefined ? reply.state : finalState;
     if (state === null) return null;
-    const leases: Lease[] = engine.events.flatMap((e) => (e.event === "adapter.leased" ? [{ jobId: e.jobId, pgid: e.pgid }] : []));
-    const scanned = await options.probe.scan();
-    return {
-      run,
-      state,
-      processes: options.probe.seesTags ? scanned : attributeByAncestry(scanned, { run, enginePids: engine.enginePids, leases }),
-      leases,
-      pidFiles: await readPidFiles(join(stateDir, "pids")),
-      workspaces: await readdir(join(stateDir, "workspaces")).catch(() => []),
-      starttimeSlackTicks: options.probe.starttimeSlackTicks,
-    };
+    return observeRun({ run, stateDir, probe: options.probe, events: engine.events, enginePids: engine.enginePids }, state);
   };
   // Adapters that died without the pool asking (a crash) or were discarded are not premature kills.
   const diedOnTheirOwn = (): Set<number> =>

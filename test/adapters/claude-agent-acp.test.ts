@@ -24,7 +24,10 @@ describe.skipIf(!available.ok)("the claude-agent-acp lane", () => {
     const shape = chain.processes.map((p) => p.args);
     expect(shape[0]).toMatch(/^npm exec/);
     expect(shape).toEqual(expect.arrayContaining([expect.stringMatching(/^sh -c .*claude-agent-acp/), expect.stringMatching(/^node .*claude-agent-acp/), expect.stringMatching(/^claude/)]));
-    expect(chain.processes.every((p) => p.pgid === chain.pgid && p.rssBytes > 0)).toBe(true);
+    expect(chain.processes.every((p) => p.pgid === chain.pgid)).toBe(true);
+    // The CLI also runs short-lived helpers (sh, ps, grep) that may be exiting, with no memory left.
+    const resident = chain.processes.filter((p) => /^(npm exec|node |claude)/.test(p.args));
+    expect(resident.map((p) => p.rssBytes > 0)).toEqual([true, true, true]);
   });
 
   it("passes every key transition with real prompt turns", async () => {

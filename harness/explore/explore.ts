@@ -1,0 +1,93 @@
+// Model-based exploration: fast-check draws command sequences (fc.commands), runs each against a
+// fresh engine with the fake adapter, and shrinks the first that breaks an invariant to the
+// smallest that still does. The shrunk case is then run once more to record how its jobs end.
+import fc from "fast-check";
+import { type ExploreCommand, commandsArbitrary } from "./commands.js";
+import type { Limits } from "./model.js";
+import { type ReplayToken, formatReplay } from "./replay-token.js";
+import { type RunRecord, runCommands } from "./run-commands.js";
+import type { SystemOptions } from "./system.js";
+
+export interface ExploreOptions extends SystemOptions {
+  runs: number;
+  seed: number;
+  limits: Limits;
+  maxCommands: number;
+  /** Replays one counterexample instead of exploring. */
+  replay: ReplayToken | null;
+  /** Sees every run, the shrinking ones included. */
+  onRun?: (failed: boolean) => void;
+}
+
+export type ExploreResult =
+  | { kind: "clean"; seed: number; runs: number }
+  | {
+      kind: "found";
+      seed: number;
+      /** `<seed>:<path>~<replayPath>` for --replay. */
+      replay: string;
+      /** Runs until the first failure, and shrink steps taken after it. */
+      runs: number;
+      shrinks: number;
+      /** The violation as the shrunk case showed it. */
+      violation: string;
+      /** The shrunk case run once more; null `failure` means it did not fail again. */
+      recorded: RunRecord;
+    };
+
+/** A history's verdict, with which of its commands ran (their preconditions held). */
+interface Verdict {
+  failure: unknown;
+  ran: boolean[];
+}
+
+/**
+ * fc.commands shrinks a failing history by the commands that ran, which it marks on its own
+ * command wrappers (`hasRan`) as they run. A reused verdict marks them as its run did.
+ */
+type Marked = { hasRan?: boolean };
+
+function restoreRan(commands: Iterable<ExploreCommand>, ran: readonly boolean[]): void {
+  [...commands].forEach((command, i) => ((command as Marked).hasRan = ran[i] ?? false));
+}
+
+async function runOnce(commands: Iterable<ExploreCommand>, options: ExploreOptions): Promise<Verdict> {
+  const record = await runCommands(commands, options);
+  options.onRun?.(record.failure !== null);
+  return { failure: record.failure, ran: [...commands].map((command) => (command as Marked).hasRan === true) };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function explore(options: ExploreOptions): Promise<ExploreResult> {
+  // Shrinking often draws a history already run: a draft field the flow does not use was shrunk,
+  // and the flow document is the same. Such a history is not run again: its verdict is reused.
+  const verdicts = new Map<string, Verdict>();
+  const property = fc.asyncProperty(commandsArbitrary(options.limits, options.maxCommands, options.replay?.replayPath ?? undefined), async (commands) => {
+    const key = [...commands].map(String).join("\n");
+    const verdict = verdicts.get(key) ?? (await runOnce(commands, options));
+    verdicts.set(key, verdict);
+    restoreRan(commands, verdict.ran);
+    if (verdict.failure !== null) throw verdict.failure;
+  });
+  const replay = options.replay;
+  const details = await fc.check(
+    property,
+    replay === null ? { numRuns: options.runs, seed: options.seed } : { seed: replay.seed, path: replay.path, endOnFailure: true },
+  );
+  if (!details.failed || details.counterexample === null) return { kind: "clean", seed: details.seed, runs: details.numRuns };
+  const commands = details.counterexample[0];
+  const replayPath = /replayPath="([^"]*)"/.exec(String(commands))?.[1] ?? null;
+  const recorded = await runCommands([...commands] as ExploreCommand[], options, true);
+  return {
+    kind: "found",
+    seed: details.seed,
+    replay: formatReplay({ seed: details.seed, path: details.counterexamplePath ?? "0", replayPath }),
+    runs: details.numRuns,
+    shrinks: details.numShrinks,
+    violation: messageOf(recorded.failure ?? details.errorInstance),
+    recorded,
+  };
+}
