@@ -15,6 +15,32 @@ export type ScenarioPlan =
 
 export type LanePlan = Readonly<Record<string, ScenarioPlan>>;
 
+const FAKE_KNOB = "it needs a fake-adapter knob a real chain does not have";
+const ONE_ANSWER = "and the stub answers every turn of a run alike";
+
+/** Every scenario a real chain can take with a stub model, what the model does, or why not. */
+export const REAL_ADAPTER_PLAN: LanePlan = {
+  complete: { turn: "reply" },
+  "complete-parallel": { turn: "reply" },
+  "exit-abandon": { turn: "reply" },
+  "shared-adapter": { turn: "reply" },
+  "loop-limit-then-cancel": { turn: "reply" },
+  halt: { turn: "fail" },
+  "fail-route-abandon": { turn: "fail" },
+  "settle-failed": { turn: "fail" },
+  cancel: { turn: "hold" },
+  "step-timeout": { turn: "hold" },
+  shutdown: { turn: "hold" },
+  "crash-restart": { turn: "hold" },
+  "exit-abandon-inflight": { skip: `it needs a finished turn beside a held one, ${ONE_ANSWER}` },
+  "escalate-then-cancel": { skip: "its exit rule matches the fake adapter's echo of the prompt, which a real model does not give" },
+  "sub-job-failed": { skip: `it needs one step to fail and another to succeed, ${ONE_ANSWER}` },
+  "adapter-ignores-sigterm": { skip: `${FAKE_KNOB} (ignore_sigterm)` },
+  "adapter-crash": { skip: `${FAKE_KNOB} ([crash] prompt directive)` },
+  "adapter-escapes-group": { skip: `${FAKE_KNOB} (a child that calls setsid)` },
+  "handshake-fail": { skip: `${FAKE_KNOB} (handshake behaviours)` },
+};
+
 /** What a profile set up for one scenario run: extra adapter env, torn down after the run. */
 export interface PreparedRun {
   env: Record<string, string>;

@@ -17,7 +17,10 @@ export class PsScan implements Probe {
   async scan(): Promise<ProcessInfo[]> {
     const list = (await psList()).filter((p) => p.pid !== process.pid);
     const usage = await Promise.allSettled(list.map((p) => pidusage(p.pid)));
-    const bootMs = uptime() * 1000;
+    // pidusage's elapsed is measured against the uptime when it read that pid; bring each back
+    // to that moment with its timestamp, or a slow scan skews every start by the scan's length.
+    const nowMs = Date.now();
+    const uptimeMs = uptime() * 1000;
     return list.flatMap((p, i) => {
       const stat = usage[i];
       // A process that ended between the two calls is not there any more.
@@ -29,8 +32,8 @@ export class PsScan implements Probe {
           pgid: -1,
           sid: -1,
           state: "?",
-          // pidusage's elapsed is ms since start; the same ticks-after-boot unit as /proc.
-          starttime: Math.round(((bootMs - stat.value.elapsed) / 1000) * TICKS_PER_SECOND),
+          // The same ticks-after-boot unit as /proc.
+          starttime: Math.round(((uptimeMs - (nowMs - stat.value.timestamp) - stat.value.elapsed) / 1000) * TICKS_PER_SECOND),
           rssBytes: stat.value.memory,
           args: p.cmd ?? p.name,
           run: null,
