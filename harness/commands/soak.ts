@@ -3,7 +3,7 @@
 // stopped at the memory floor, 2 bad input or refused to start.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseFaults } from "../../engine/faults.js";
 import { parseByteSize } from "../../bench/byte-size.js";
 import { MemInfoError, readMemAvailable } from "../../bench/mem-available.js";
@@ -91,7 +91,11 @@ export function registerSoak(program: Command): void {
     .option("--adapter <name>", "adapter profile", "fake")
     .option("--concurrency <n>", "jobs in flight at once", positiveInt, DEFAULT_SOAK_OPTIONS.concurrency)
     .option("--ballast-mb <m>", "resident ballast per adapter process, MiB (a fake chain has 3 processes)", wholeNumber)
-    .option("--mem-floor <size>", "stop spawning and reap before MemAvailable falls below this", byteSize, DEFAULT_SOAK_OPTIONS.floorBytes)
+    .addOption(
+      new Option("--mem-floor <size>", "stop spawning and reap before MemAvailable falls below this (e.g. 1GiB, 512MiB)")
+        .argParser(byteSize)
+        .default(DEFAULT_SOAK_OPTIONS.floorBytes, "1GiB"),
+    )
     .option("--threshold <mib>", "slope in MiB per job above which the soak reports a leak", nonNegative, DEFAULT_SOAK_OPTIONS.leakThresholdMibPerJob)
     .option("--sample-ms <ms>", "sample on a timer this often, besides after every job", positiveInt, DEFAULT_SOAK_OPTIONS.sampleIntervalMs)
     .option("--force", "start even when the projected peak does not fit above the floor (the floor still stops the run)")
