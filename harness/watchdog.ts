@@ -4,7 +4,12 @@
 import { createInterface } from "node:readline";
 import { describeProcesses } from "./invariants.js";
 import { ProcScan } from "./probes/proc-scan.js";
+import { isAlive } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
+import { waitUntil } from "./wait-until.js";
+
+/** How an engine process of a run is told from its adapters: by its entry point. */
+const ENGINE_MARK = "engine/main.js";
 
 const open = new Set<string>();
 
@@ -19,8 +24,13 @@ createInterface({ input: process.stdin })
     void (async () => {
       const probe = new ProcScan();
       for (const run of open) {
-        // Give the engine's own shutdown (it sees its stdin close too) a moment to do it right.
-        await new Promise((r) => setTimeout(r, 500));
+        // The engine sees its stdin close too and shuts down on its own: let it finish first, so
+        // what is reaped here is what its shutdown left, not what it was about to release.
+        await waitUntil(
+          async () => (await probe.scan()).some((p) => p.run === run && isAlive(p) && p.args.includes(ENGINE_MARK)),
+          (engineAlive) => !engineAlive,
+          { deadlineMs: 5_000 },
+        );
         const reaped = await reapRun(run, probe);
         if (reaped.length > 0) {
           process.stderr.write(`reapcheck watchdog: the harness died; run ${run} left processes, reaped:\n${describeProcesses(reaped)}\n`);
