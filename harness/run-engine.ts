@@ -36,7 +36,7 @@ export async function startRunEngine(
   const prepared = await prepareRun(options.adapter, scenario.id);
   const launch = options.adapter.launch();
   await writeFile(profilesFile, JSON.stringify({ default: { ...launch, env: { ...launch.env, ...prepared?.env } } }));
-  activeRuns.add(run);
+  activeRuns.add(run, stateDir);
   const engine = new EngineSession({
     run,
     stateDir,

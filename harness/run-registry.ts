@@ -1,29 +1,37 @@
-// The runs under way in this harness process, so a signal or a crash can end them all.
+// The runs under way in this harness process, so a signal or a crash can end them all: their
+// engines, their tagged processes, and their state folders.
 
 export interface Stoppable {
   stop(timeoutMs: number): Promise<void>;
 }
 
 export interface RunObserver {
-  started(run: string): void;
+  started(run: string, stateDir: string | null): void;
   ended(run: string): void;
 }
 
+export interface ActiveRun {
+  run: string;
+  engine: Stoppable | null;
+  stateDir: string | null;
+}
+
 class RunRegistry {
-  private readonly runs = new Map<string, Stoppable | null>();
+  private readonly runs = new Map<string, ActiveRun>();
   private readonly observers: RunObserver[] = [];
 
   observe(observer: RunObserver): void {
     this.observers.push(observer);
   }
 
-  add(run: string): void {
-    this.runs.set(run, null);
-    for (const o of this.observers) o.started(run);
+  add(run: string, stateDir: string | null = null): void {
+    this.runs.set(run, { run, engine: null, stateDir });
+    for (const o of this.observers) o.started(run, stateDir);
   }
 
   attach(run: string, engine: Stoppable): void {
-    this.runs.set(run, engine);
+    const entry = this.runs.get(run);
+    if (entry !== undefined) entry.engine = engine;
   }
 
   delete(run: string): void {
@@ -31,8 +39,8 @@ class RunRegistry {
     for (const o of this.observers) o.ended(run);
   }
 
-  list(): { run: string; engine: Stoppable | null }[] {
-    return [...this.runs].map(([run, engine]) => ({ run, engine }));
+  list(): ActiveRun[] {
+    return [...this.runs.values()];
   }
 }
 

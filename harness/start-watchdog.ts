@@ -18,7 +18,7 @@ export function startWatchdog(): void {
   // The pipe must not keep this process alive; it closes when we exit, however we exit.
   (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
   activeRuns.observe({
-    started: (run) => watchdog.stdin.write(`watch ${run}\n`),
+    started: (run, stateDir) => watchdog.stdin.write(`watch ${run}${stateDir === null ? "" : ` ${stateDir}`}\n`),
     ended: (run) => watchdog.stdin.write(`done ${run}\n`),
   });
 }

@@ -1,6 +1,7 @@
 // The backstop for a harness killed with SIGKILL: a detached process that holds a pipe from the
 // harness, learns each run as it starts and ends, and when the pipe closes reaps every run that
 // did not end. Started by `startWatchdog`; it runs as `node dist/harness/watchdog.js`.
+import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { describeProcesses } from "./invariants.js";
 import { ProcScan } from "./probes/proc-scan.js";
@@ -11,19 +12,20 @@ import { waitUntil } from "./wait-until.js";
 /** How an engine process of a run is told from its adapters: by its entry point. */
 const ENGINE_MARK = "engine/main.js";
 
-const open = new Set<string>();
+/** Runs under way, with their state folders (the engine's journal, pid files, workspaces). */
+const open = new Map<string, string | null>();
 
 createInterface({ input: process.stdin })
   .on("line", (line) => {
-    const [verb, run] = line.split(" ");
+    const [verb, run, stateDir] = line.split(" ");
     if (run === undefined) return;
-    if (verb === "watch") open.add(run);
+    if (verb === "watch") open.set(run, stateDir ?? null);
     else if (verb === "done") open.delete(run);
   })
   .on("close", () => {
     void (async () => {
       const probe = new ProcScan();
-      for (const run of open) {
+      for (const [run, stateDir] of open) {
         // The engine sees its stdin close too and shuts down on its own: let it finish first, so
         // what is reaped here is what its shutdown left, not what it was about to release.
         await waitUntil(
@@ -35,6 +37,7 @@ createInterface({ input: process.stdin })
         if (reaped.length > 0) {
           process.stderr.write(`reapcheck watchdog: the harness died; run ${run} left processes, reaped:\n${describeProcesses(reaped)}\n`);
         }
+        if (stateDir !== null) rmSync(stateDir, { recursive: true, force: true });
       }
       process.exit(0);
     })();

@@ -12,6 +12,11 @@ import { waitUntil } from "../../harness/wait-until.js";
 
 const probe = new ProcScan();
 
+/** State folders of these runs still on disk (the runner makes them under the temp folder). */
+function stateDirsOf(runs: readonly string[]): string[] {
+  return readdirSync(tmpdir()).filter((name) => runs.some((run) => name.startsWith(`reapcheck-${run}-`)));
+}
+
 /** The run tags of the engines a harness process started, and their live processes. */
 async function runsOf(harnessPid: number): Promise<{ runs: string[]; live: number; chains: number }> {
   const all = await probe.scan();
@@ -59,6 +64,7 @@ expect:
     expect(stderr).toContain(`stopped by ${signal}`);
     const left = (await probe.scan()).filter((p) => p.run !== null && started.value.runs.includes(p.run) && isAlive(p));
     expect(left.map((p) => p.args)).toEqual([]);
+    expect(stateDirsOf(started.value.runs)).toEqual([]);
   });
 
   it("by SIGKILL leaves nothing: its watchdog reaps the run's tag even when the engine's own shutdown leaks", async () => {
@@ -84,8 +90,9 @@ expect:
       { deadlineMs: 10_000 },
     );
     expect(left.value).toEqual([]);
-    // Its work done, the watchdog itself is gone too.
+    // Its work done, the watchdog itself is gone too, and so are the runs' state folders.
     const gone = await waitUntil(async () => isSameProcessAlive(watchdog!, watchdogStart), (alive) => !alive, { deadlineMs: 10_000 });
     expect(gone.ok).toBe(true);
+    expect(stateDirsOf(runs)).toEqual([]);
   });
 });
