@@ -52,7 +52,7 @@ export function newRunId(): string {
 }
 
 /** Events that can end a lease: each is a moment to check that live jobs still hold theirs. */
-const LEASE_MOMENTS = new Set<EngineEvent["event"]>(["job.paused", "resource.released", "job.terminal"]);
+const LEASE_MOMENTS = new Set<EngineEvent["event"]>(["job.paused", "resource.released"]);
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();

@@ -90,9 +90,15 @@ class Resume implements ExploreCommand {
   }
 }
 
-/** SIGKILL of the engine, as the OOM killer would, then a new engine on the same state. */
-class CrashRestart implements ExploreCommand {
-  constructor(private readonly then: SettleMode) {}
+/**
+ * The engine goes away and a new one starts on the same state: SIGKILL, as the OOM killer would,
+ * or a graceful shutdown (checked against the engine's final state). Paused jobs end with it.
+ */
+class EngineEnds implements ExploreCommand {
+  constructor(
+    private readonly how: "crash-restart" | "shutdown",
+    private readonly then: SettleMode,
+  ) {}
 
   check(model: Readonly<ExploreModel>): boolean {
     return model.restartsLeft > 0;
@@ -100,33 +106,21 @@ class CrashRestart implements ExploreCommand {
 
   async run(model: ExploreModel, system: ExploreSystem): Promise<void> {
     model.restartsLeft--;
-    for (const job of model.jobs) expectIfPaused(job, { status: "failed", reason: "engine_restarted" });
-    await system.crashRestart(this.then);
+    const reason = this.how === "crash-restart" ? "engine_restarted" : "shutdown";
+    for (const job of model.jobs) expectIfPaused(job, { status: "failed", reason });
+    switch (this.how) {
+      case "crash-restart":
+        await system.crashRestart(this.then);
+        break;
+      case "shutdown":
+        await system.shutdown(model, this.then);
+        break;
+    }
     await settle(model, system, this.then);
   }
 
   toString(): string {
-    return `crash-restart(${this.then})`;
-  }
-}
-
-/** Graceful shutdown (checked against the engine's final state), then a new engine. */
-class Shutdown implements ExploreCommand {
-  constructor(private readonly then: SettleMode) {}
-
-  check(model: Readonly<ExploreModel>): boolean {
-    return model.restartsLeft > 0;
-  }
-
-  async run(model: ExploreModel, system: ExploreSystem): Promise<void> {
-    model.restartsLeft--;
-    for (const job of model.jobs) expectIfPaused(job, { status: "failed", reason: "shutdown" });
-    await system.shutdown(model, this.then);
-    await settle(model, system, this.then);
-  }
-
-  toString(): string {
-    return `shutdown(${this.then})`;
+    return `${this.how}(${this.then})`;
   }
 }
 
@@ -143,8 +137,8 @@ export function commandsArbitrary(limits: Limits, maxCommands: number, replayPat
       submit,
       pick.map(([p, then]) => new Cancel(p, then)),
       pick.map(([p, then]) => new Resume(p, then)),
-      thenArbitrary.map((then) => new CrashRestart(then)),
-      thenArbitrary.map((then) => new Shutdown(then)),
+      thenArbitrary.map((then) => new EngineEnds("crash-restart", then)),
+      thenArbitrary.map((then) => new EngineEnds("shutdown", then)),
     ],
     { maxCommands, ...(replayPath === undefined ? {} : { replayPath }) },
   );

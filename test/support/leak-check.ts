@@ -2,26 +2,26 @@
 // suite starts inherits REAPCHECK_SUITE=<id>; whatever still carries it and a reapcheck tag when
 // the suite ends fails the run, after it is killed. Other suites' processes are not touched.
 import { randomBytes } from "node:crypto";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { isZombie, listPids, readEnviron, readStat } from "../../engine/proc-stat.js";
 
 const SUITE_TAG = "REAPCHECK_SUITE";
 
 function leftovers(suite: string): { pid: number; args: string }[] {
-  const found: { pid: number; args: string }[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, "latin1").split("\0");
-      const state = readFileSync(`/proc/${entry}/stat`, "latin1").split(") ")[1]?.[0];
-      const ours = environ.includes(`${SUITE_TAG}=${suite}`) && environ.some((e) => /^REAPCHECK_(RUN|JOB)=/.test(e));
-      if (state !== "Z" && ours) {
-        found.push({ pid: Number(entry), args: readFileSync(`/proc/${entry}/cmdline`, "latin1").replaceAll("\0", " ") });
+  return listPids().flatMap((pid) => {
+    const stat = readStat(pid);
+    const environ = (readEnviron(pid) ?? "").split("\0");
+    const ours = environ.includes(`${SUITE_TAG}=${suite}`) && environ.some((e) => /^REAPCHECK_(RUN|JOB)=/.test(e));
+    if (pid === process.pid || stat === null || isZombie(stat) || !ours) return [];
+    const cmdline = (() => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ");
+      } catch {
+        return stat.comm;
       }
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
+    })();
+    return [{ pid, args: cmdline }];
+  });
 }
 
 export function setup(): () => void {
