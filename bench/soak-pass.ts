@@ -1,8 +1,8 @@
 // One pass of a soak: the scenario's jobs, submitted again under fresh ids, with every agent step
 // given a model of its own. The pool shares a chain between equal agent configs, so without a
 // distinct model all passes would lease one chain and a leak could never add up.
-import type { FlowDocument } from "../engine/flow-schema.js";
-import { unreachable } from "../engine/model.js";
+import type { FlowDocument } from "../protocol/flow-schema.js";
+import { unreachable } from "../protocol/model.js";
 import type { EngineSession } from "../harness/engine-session.js";
 import { type Action, type Scenario, triggers } from "../harness/scenario.js";
 

@@ -1,8 +1,9 @@
 // The soak: hundreds of jobs through one transition on one engine, memory sampled after every
 // job and on a timer, a straight line fitted through tagged RSS against jobs done. A leaking
 // path shows as a slope of one adapter chain per job; a sound one as a flat line.
-import { poolKey } from "../engine/adapter-launch.js";
-import { parseFlow } from "../engine/flow-schema.js";
+import { poolKey } from "../protocol/adapter-launch.js";
+import type { Fault } from "../protocol/faults.js";
+import { parseFlow } from "../protocol/flow-schema.js";
 import type { AdapterProfile } from "../harness/adapters/profiles.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { reapRun } from "../harness/reaper.js";
@@ -25,7 +26,7 @@ export interface SoakOptions {
   /** Per-process ballast of every agent step; null keeps the scenario's. */
   ballastMb: number | null;
   adapter: AdapterProfile;
-  faults: readonly string[];
+  faults: readonly Fault[];
   probe: Probe;
   floorBytes: number;
   /** Start even when the projected peak does not fit; the floor still stops the run. */

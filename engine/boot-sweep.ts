@@ -3,34 +3,12 @@
 // carries this engine's tag; a pid that was recycled by someone else is left alone.
 import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { FaultSet } from "./faults.js";
-import { killGroup, killProcesses } from "./process-group.js";
-import { liveWithEnv, readEnvVar, readStat } from "./proc-stat.js";
+import { liveWithEnv, readEnvVar, readStat } from "../os/proc-stat.js";
+import { killGroup, killProcesses } from "../os/process-group.js";
+import type { SweepReport } from "../protocol/messages.js";
+import { parsePidFile } from "../protocol/state-folder.js";
+import type { FaultSet } from "./fault-set.js";
 import { ACP_TAG } from "./tagging.js";
-
-export interface SweepReport {
-  killedGroups: number[];
-  /** Pids still alive after the sweep's SIGKILL. */
-  survivors: number[];
-  staleFiles: number;
-  /** Pid files whose pid now belongs to a process that is not ours. */
-  notOurs: number[];
-}
-
-interface PidRecord {
-  pid: number;
-  pgid: number;
-  starttime: number;
-}
-
-function readRecord(file: string): PidRecord | null {
-  try {
-    const record = JSON.parse(readFileSync(file, "utf8")) as PidRecord;
-    return Number.isInteger(record.pid) && Number.isInteger(record.pgid) ? record : null;
-  } catch {
-    return null;
-  }
-}
 
 export async function bootSweep(options: { owner: string; pidDir: string; faults: FaultSet; killGraceMs: number }): Promise<SweepReport> {
   const report: SweepReport = { killedGroups: [], survivors: [], staleFiles: 0, notOurs: [] };
@@ -52,7 +30,13 @@ export async function bootSweep(options: { owner: string; pidDir: string; faults
   }
   for (const name of files) {
     const file = join(options.pidDir, name);
-    const record = readRecord(file);
+    const record = (() => {
+      try {
+        return parsePidFile(readFileSync(file, "utf8"));
+      } catch {
+        return null;
+      }
+    })();
     if (record !== null && record.pgid > 1) {
       const now = readStat(record.pid);
       const isOurs = now !== null && now.starttime === record.starttime && ours(readEnvVar(record.pid, ACP_TAG));

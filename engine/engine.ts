@@ -2,10 +2,9 @@
 // `finishJob`, which releases every resource manager whatever the way the job ended.
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AdapterProfiles } from "./adapter-launch.js";
-import { bootSweep, type SweepReport } from "./boot-sweep.js";
-import { type FaultSet, releaseFaultFor } from "./faults.js";
-import { Journal } from "./journal.js";
+import type { AdapterProfiles } from "../protocol/adapter-launch.js";
+import { FAULTS, releaseFaultFor } from "../protocol/faults.js";
+import type { Capabilities, EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import {
   type Flow,
   type JobState,
@@ -15,11 +14,31 @@ import {
   type TerminalOutcome,
   statusOf,
   unreachable,
-} from "./model.js";
-import { AcpProcessPool, type PoolEntrySnapshot, type PoolEvent } from "./process-pool.js";
+} from "../protocol/model.js";
+import { pidDirOf, workspaceDirOf } from "../protocol/state-folder.js";
+import { JOB_TAG } from "../protocol/tags.js";
+import { bootSweep } from "./boot-sweep.js";
+import type { FaultSet } from "./fault-set.js";
+import { Journal } from "./journal.js";
+import { AcpProcessPool } from "./process-pool.js";
 import type { ResourceManager } from "./resource-manager.js";
-import { JOB_TAG } from "./tagging.js";
 import { WorkspacePool } from "./workspace-pool.js";
+
+/** What this engine can do: everything the protocol names, every fault it names. */
+export const CAPABILITIES: Capabilities = {
+  outcomes: ["completed", "no_terminal_reached", "step_failed", "abandoned", "cancelled", "shutdown", "timeout", "sub_job_failed", "engine_restarted"],
+  executors: ["agent", "script", "sleep", "sub_job"],
+  exitActions: ["advance", "loop", "escalate", "abandon"],
+  onError: ["fail", "continue", "abandon"],
+  stepTimeouts: true,
+  commands: ["cancel", "resume"],
+  crashRestart: true,
+  ledgers: true,
+  pool: true,
+  pidFiles: true,
+  workspaces: true,
+  faults: Object.keys(FAULTS) as Capabilities["faults"],
+};
 
 export interface EngineOptions {
   stateDir: string;
@@ -28,34 +47,6 @@ export interface EngineOptions {
   killGraceMs: number;
   handshakeTimeoutMs: number;
   emit: (event: EngineEvent) => void;
-}
-
-export type EngineEvent =
-  | PoolEvent
-  | { event: "engine.recovered"; sweep: SweepReport; stranded: string[] }
-  | { event: "job.started"; jobId: string; parent: string | null }
-  | { event: "step.started"; jobId: string; step: string; runId: string; iteration: number }
-  | { event: "agent.prompt_sent"; jobId: string; step: string; runId: string; pid: number }
-  | { event: "step.settled"; jobId: string; step: string; runId: string; status: StepRun["status"] }
-  | { event: "job.paused"; jobId: string; reason: PauseReason }
-  | { event: "job.resumed"; jobId: string }
-  | { event: "job.terminal"; jobId: string; status: string; outcome: TerminalOutcome }
-  | { event: "resource.released"; manager: string; jobId: string }
-  | { event: "resource.release_failed"; manager: string; jobId: string; error: string };
-
-export interface JobSnapshot {
-  id: string;
-  state: JobState;
-  runs: StepRun[];
-}
-
-export interface EngineSnapshot {
-  /** Releases still under way; a check is only final once this is 0. */
-  releasesInFlight: number;
-  jobs: JobSnapshot[];
-  ledgers: { manager: string; releasedJobs: string[] }[];
-  pool: PoolEntrySnapshot[];
-  workspaces: { jobId: string; dir: string }[];
 }
 
 /** How one step run ended, as its executor saw it. */
@@ -96,6 +87,8 @@ export class Engine {
   private readonly workspaces: WorkspacePool;
   private readonly managers: ResourceManager[];
   private readonly finishing = new Set<Promise<void>>();
+  /** Script processes until they are gone: an engine that exits first would orphan a dying group. */
+  private readonly scripts = new Set<Promise<void>>();
   private runCounter = 0;
   private stopping: Promise<void> | null = null;
   private readonly journal: Journal;
@@ -104,14 +97,14 @@ export class Engine {
     this.journal = new Journal(`${options.stateDir}/journal.jsonl`);
     this.acp = new AcpProcessPool({
       owner: options.stateDir,
-      pidDir: `${options.stateDir}/pids`,
+      pidDir: pidDirOf(options.stateDir),
       profiles: options.profiles,
       faults: options.faults,
       killGraceMs: options.killGraceMs,
       handshakeTimeoutMs: options.handshakeTimeoutMs,
       onEvent: options.emit,
     });
-    this.workspaces = new WorkspacePool(`${options.stateDir}/workspaces`);
+    this.workspaces = new WorkspacePool(workspaceDirOf(options.stateDir));
     this.managers = [this.acp, this.workspaces];
   }
 
@@ -123,7 +116,7 @@ export class Engine {
     await this.workspaces.sweepOrphans();
     const sweep = await bootSweep({
       owner: this.options.stateDir,
-      pidDir: `${this.options.stateDir}/pids`,
+      pidDir: pidDirOf(this.options.stateDir),
       faults: this.options.faults,
       killGraceMs: this.options.killGraceMs,
     });
@@ -191,6 +184,7 @@ export class Engine {
     if (!this.options.faults.has("shutdown-skips-release")) {
       for (const manager of this.managers) await manager.releaseAll();
     }
+    await Promise.all(this.scripts);
   }
 
   /** Resolves when every release under way has finished. */
@@ -335,7 +329,10 @@ export class Engine {
         return await lease.prompt(executor.prompt, signal);
       }
       case "script":
-        return await runScript(executor.command, await job.workspace, job.id, signal);
+        return await runScript(executor.command, await job.workspace, job.id, signal, (gone) => {
+          this.scripts.add(gone);
+          void gone.then(() => this.scripts.delete(gone));
+        });
       case "sleep":
         await sleep(executor.ms, undefined, { signal });
         return "";
@@ -490,7 +487,9 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** A shell command run in the job's workspace, tagged with the job, killed with its group on abort. */
-function runScript(command: string, cwd: string, jobId: string, signal: AbortSignal): Promise<string> {
+function runScript(command: string, cwd: string, jobId: string, signal: AbortSignal, track: (gone: Promise<void>) => void): Promise<string> {
+  // A run cancelled while its workspace was being made must not start: no abort would reach it.
+  if (signal.aborted) return Promise.reject(new Error("aborted"));
   return new Promise((resolve, reject) => {
     const child = spawn("sh", ["-c", command], {
       cwd,
@@ -498,6 +497,8 @@ function runScript(command: string, cwd: string, jobId: string, signal: AbortSig
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, [JOB_TAG]: jobId },
     });
+    // "close" comes once the last holder of its pipes is gone: the whole script, not just its shell.
+    track(new Promise((done) => child.once("close", () => done()).once("error", () => done())));
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

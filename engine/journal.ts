@@ -1,6 +1,6 @@
 // Job state appended as JSON lines, so an engine restarted after a crash knows what it owned.
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import type { Flow } from "./model.js";
+import type { Flow } from "../protocol/model.js";
 
 export type JournalEntry =
   | { type: "submitted"; jobId: string; flow: Flow; parent: string | null }

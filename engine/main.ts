@@ -1,42 +1,27 @@
-// The reference engine as a process: `node dist/engine/main.js --state-dir DIR --profiles FILE`.
-import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import type { AdapterProfiles } from "./adapter-launch.js";
+// The reference engine as a process: `node dist/engine/main.js`, configured by the protocol's hello.
+import { parseFaults } from "../protocol/faults.js";
+import { PROTOCOL_VERSION } from "../protocol/messages.js";
 import { serve, send } from "./control-server.js";
-import { Engine } from "./engine.js";
-import { FAULTS_ENV, FaultSet, parseFaults } from "./faults.js";
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "./process-group.js";
+import { CAPABILITIES, Engine } from "./engine.js";
+import { FaultSet } from "./fault-set.js";
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      "state-dir": { type: "string" },
-      profiles: { type: "string" },
-      fault: { type: "string", multiple: true, default: [] },
-      "kill-grace-ms": { type: "string", default: String(DEFAULT_KILL_GRACE_MS) },
-      "handshake-timeout-ms": { type: "string", default: String(DEFAULT_HANDSHAKE_TIMEOUT_MS) },
-    },
-  });
-  if (values["state-dir"] === undefined || values.profiles === undefined) {
-    throw new Error("usage: main.js --state-dir DIR --profiles FILE [--fault NAME]...");
-  }
-  const fromEnv = (process.env[FAULTS_ENV] ?? "").split(",").filter((f) => f !== "");
+const ENGINE_INFO = { name: "reapcheck reference engine", version: "0.1.0" };
+
+serve(async (config) => {
   const engine = new Engine({
-    stateDir: values["state-dir"],
-    profiles: JSON.parse(readFileSync(values.profiles, "utf8")) as AdapterProfiles,
-    faults: new FaultSet(parseFaults([...values.fault, ...fromEnv])),
-    killGraceMs: Number(values["kill-grace-ms"]),
-    handshakeTimeoutMs: Number(values["handshake-timeout-ms"]),
+    stateDir: config.stateDir,
+    profiles: config.profiles,
+    faults: new FaultSet(parseFaults(config.faults)),
+    killGraceMs: config.killGraceMs,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
     emit: send,
   });
   await engine.recover();
-  return serve(engine);
-}
-
-main().then(
+  return { engine, hello: { protocol: PROTOCOL_VERSION, engine: ENGINE_INFO, capabilities: CAPABILITIES } };
+}).then(
   () => process.exit(0),
   (error: unknown) => {
-    process.stderr.write(`reapcheck engine: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
+    process.stderr.write(`reapcheck engine: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
   },
 );

@@ -1,16 +1,19 @@
 // The ACP process pool: adapter chains shared by jobs with equal agent configs, counted by job
 // refs. A chain lives in its own process group, has a pid file, and dies when its last ref drains.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { AcpClient } from "./acp-client.js";
-import { type AdapterProfiles, behaviourEnv, poolKey } from "./adapter-launch.js";
-import type { FaultSet } from "./faults.js";
-import type { AgentSpec } from "./model.js";
-import { killGroup, killProcesses, taggedWith } from "./process-group.js";
-import { isSameProcessAlive, liveWithEnv, readStat } from "./proc-stat.js";
+import { AcpClient } from "../acp/acp-client.js";
+import { isSameProcessAlive, liveWithEnv, readStat } from "../os/proc-stat.js";
+import { killGroup, killProcesses, taggedWith } from "../os/process-group.js";
+import { type AdapterProfiles, behaviourEnv, poolKey } from "../protocol/adapter-launch.js";
+import type { AdapterEvent, PoolEntrySnapshot } from "../protocol/messages.js";
+import type { AgentSpec } from "../protocol/model.js";
+import { pidFileName, writePidFile } from "../protocol/state-folder.js";
+import { JOB_TAG } from "../protocol/tags.js";
+import type { FaultSet } from "./fault-set.js";
 import type { ResourceManager } from "./resource-manager.js";
-import { ACP_TAG, JOB_TAG } from "./tagging.js";
+import { ACP_TAG } from "./tagging.js";
 
 export interface PoolOptions {
   /** Names this engine's chains in their ACP_TAG; a restarted engine with the same owner finds them. */
@@ -20,29 +23,10 @@ export interface PoolOptions {
   faults: FaultSet;
   killGraceMs: number;
   handshakeTimeoutMs: number;
-  onEvent: (event: PoolEvent) => void;
+  onEvent: (event: AdapterEvent) => void;
 }
 
-export type PoolEvent =
-  | { event: "adapter.spawned"; jobId: string; pid: number; pgid: number; starttime: number; profile: string }
-  | { event: "adapter.leased"; jobId: string; pid: number; pgid: number; shared: boolean }
-  | { event: "adapter.discarded"; pid: number; reason: string }
-  | { event: "adapter.exited"; pid: number; code: number | null; signal: string | null; killedByPool: boolean }
-  /** The pool starts to kill a chain; `holders` are the jobs that still held it (none, unless a bug). */
-  | { event: "adapter.killing"; pid: number; holders: string[] }
-  | { event: "adapter.kill_failed"; pid: number; survivors: number[] };
-
-export interface PoolEntrySnapshot {
-  pid: number;
-  pgid: number;
-  starttime: number;
-  profile: string;
-  refs: string[];
-  state: EntryState;
-  pidFile: string;
-}
-
-type EntryState = "starting" | "ready" | "killing" | "dead";
+type EntryState = PoolEntrySnapshot["state"];
 
 interface Entry {
   key: string;
@@ -200,7 +184,7 @@ export class AcpProcessPool implements ResourceManager {
         return client.initialize(this.options.handshakeTimeoutMs);
       }),
       state: "starting",
-      pidFile: join(this.options.pidDir, `acp-${pid}.json`),
+      pidFile: join(this.options.pidDir, pidFileName(pid)),
       exited: new Promise((resolve) => child.once("exit", () => resolve())),
     };
     entry.ready.then(
@@ -271,15 +255,6 @@ export class AcpProcessPool implements ResourceManager {
   /** Kept current as refs change; there is none to write before the process has started. */
   private writePidFile(entry: Entry): void {
     if (entry.starttime === 0) return;
-    writeFileSync(
-      entry.pidFile,
-      JSON.stringify({
-        pid: entry.pid,
-        pgid: entry.pid,
-        starttime: entry.starttime,
-        agent: entry.profile,
-        jobs: [...entry.refs],
-      }),
-    );
+    writePidFile(this.options.pidDir, { pid: entry.pid, pgid: entry.pid, starttime: entry.starttime, agent: entry.profile, jobs: [...entry.refs] });
   }
 }

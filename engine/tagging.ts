@@ -1,10 +1,4 @@
-// The process-tagging scheme. Environment variables survive setsid and double forks, so a tag
-// finds a descendant that left its process group, as a cgroup would.
-
-/** Set by the harness on everything it starts: the engine and, through it, every adapter. */
-export const RUN_TAG = "REAPCHECK_RUN";
-/** Set by the engine on everything it spawns for a job. */
-export const JOB_TAG = "REAPCHECK_JOB";
+// The reference engine's own chain tag, beside the protocol's run and job tags.
 
 /**
  * Set by the engine on every adapter chain it spawns: `<state dir>/<chain>`. It lets the engine

@@ -2,6 +2,7 @@
 // The reapcheck command line: one file per command under commands/.
 // Exit codes: 0 every invariant held, 1 an invariant failed, 2 bad input or could not run.
 import { Command } from "commander";
+import { registerConformance } from "./commands/conformance.js";
 import { registerExplain } from "./commands/explain.js";
 import { registerExplore } from "./commands/explore.js";
 import { registerGate } from "./commands/gate.js";
@@ -28,6 +29,7 @@ registerSoak(program);
 registerScan(program);
 registerReap(program);
 registerExplore(program);
+registerConformance(program);
 
 installSignalHandlers();
 startWatchdog();

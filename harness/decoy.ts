@@ -1,10 +1,9 @@
 // A process that is not ours, planted behind a pid file as a recycled pid would be: the pid file
 // names its pid, but with another process's starttime. An engine that trusts pid files kills it.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { isSameProcessAlive, readStat } from "../engine/proc-stat.js";
-import { RUN_TAG } from "../engine/tagging.js";
+import { isSameProcessAlive, readStat } from "../os/proc-stat.js";
+import { pidDirOf, writePidFile } from "../protocol/state-folder.js";
+import { RUN_TAG } from "../protocol/tags.js";
 
 export interface Decoy {
   pid: number;
@@ -23,9 +22,7 @@ export async function plantDecoy(run: string, stateDir: string): Promise<Decoy> 
   await new Promise<void>((resolve, reject) => child.once("spawn", resolve).once("error", reject));
   const pid = child.pid ?? 0;
   const starttime = readStat(pid)?.starttime ?? 0;
-  const pidDir = join(stateDir, "pids");
-  await mkdir(pidDir, { recursive: true });
-  await writeFile(join(pidDir, `acp-${pid}.json`), JSON.stringify({ pid, pgid: pid, starttime: starttime - 1, agent: "recycled", jobs: [] }));
+  writePidFile(pidDirOf(stateDir), { pid, pgid: pid, starttime: starttime - 1, agent: "recycled", jobs: [] });
   return { pid, starttime, child };
 }
 

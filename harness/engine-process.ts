@@ -1,24 +1,27 @@
-// The harness's handle on one engine process: commands out, replies and events in.
+// The harness's handle on one engine process: the hello first, then commands out, replies and
+// events in. An engine that cannot be started or does not speak the protocol is an input error:
+// one line naming the engine command and what it did.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { type Command, type Line, type Reply, isReply } from "../engine/control-protocol.js";
-import { FAULTS_ENV } from "../engine/faults.js";
-import { RUN_TAG } from "../engine/tagging.js";
-import { compiled } from "./compiled-paths.js";
+import { type Command, type EngineConfig, type HelloReply, type Line, PROTOCOL_VERSION, type Reply, isReply } from "../protocol/messages.js";
+import { RUN_TAG } from "../protocol/tags.js";
+import type { EngineCommand } from "./engine-command.js";
 import { EventLog } from "./event-log.js";
+import { checkHello } from "./hello-check.js";
+import { UsageError } from "./usage-error.js";
 
 /** A live engine that does not answer within this is wedged: the request fails instead of hanging the harness. */
 const REQUEST_TIMEOUT_MS = 30_000;
+const HELLO_TIMEOUT_MS = 10_000;
+const HELLO_ID = 1;
 
-type CommandBody = Command extends infer C ? (C extends { id: number } ? Omit<C, "id"> : never) : never;
+type CommandBody = Command extends infer C ? (C extends { id: number; cmd: infer K } ? (K extends "hello" ? never : Omit<C, "id">) : never) : never;
 
 export interface EngineStart {
   run: string;
-  stateDir: string;
-  profilesFile: string;
-  faults: readonly string[];
-  killGraceMs: number;
-  handshakeTimeoutMs: number;
+  command: EngineCommand;
+  config: EngineConfig;
+  helloTimeoutMs?: number;
 }
 
 export interface EngineExit {
@@ -27,55 +30,49 @@ export interface EngineExit {
   stderr: string;
 }
 
-/** The harness's environment with the run tag, and without a stray fault list that would fault a clean run. */
-function engineEnv(run: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, [RUN_TAG]: run };
-  delete env[FAULTS_ENV];
-  return env;
-}
+/** The engine would not start or broke the protocol: bad input, exit 2. */
+export class EngineStartError extends UsageError {}
 
 export class EngineProcess extends EventLog {
   readonly exited: Promise<EngineExit>;
+  /** The engine's hello reply; rejects with an EngineStartError. */
+  readonly ready: Promise<HelloReply>;
+  /** Breaches of the protocol after the hello: lines that are not JSON, replies nobody asked for. */
+  readonly violations: string[] = [];
+  /** Refusals of lines that had no id to answer (`id: null`), in order. */
+  readonly refusals: Reply[] = [];
   private readonly child: ChildProcess;
   private readonly pending = new Map<number, (reply: Reply) => void>();
-  private nextId = 1;
+  private nextId = HELLO_ID + 1;
   private stderr = "";
   private alive = true;
+  private greeted = false;
+  private failHello: (error: EngineStartError) => void = () => undefined;
 
-  constructor(start: EngineStart) {
+  constructor(private readonly start: EngineStart) {
     super();
+    const [file, ...args] = start.command.argv;
     // Its own process group: a Ctrl-C at the terminal reaches the harness, which then shuts the
     // engine down in order instead of both dying at once.
-    this.child = spawn(
-      process.execPath,
-      [
-        compiled("engine/main.js"),
-        "--state-dir",
-        start.stateDir,
-        "--profiles",
-        start.profilesFile,
-        "--kill-grace-ms",
-        String(start.killGraceMs),
-        "--handshake-timeout-ms",
-        String(start.handshakeTimeoutMs),
-        ...start.faults.flatMap((f) => ["--fault", f]),
-      ],
-      { detached: true, stdio: ["pipe", "pipe", "pipe"], env: engineEnv(start.run) },
-    );
+    this.child = spawn(file!, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } });
     // An engine on its way out closes its stdin; the pending requests are answered by "exit".
     this.child.stdin!.on("error", () => undefined);
     this.child.stderr!.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-8192);
     });
-    createInterface({ input: this.child.stdout! }).on("line", (text) => this.onLine(text));
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         this.alive = false;
-        for (const reply of this.pending.values()) reply({ id: -1, ok: false, error: "engine exited" });
+        // The hello is answered by its own exit handler, which says how the engine ended.
+        for (const [id, reply] of this.pending) if (id !== HELLO_ID) reply({ id: -1, ok: false, error: "engine exited" });
         this.pending.clear();
         resolve({ code, signal, stderr: this.stderr });
       });
     });
+    this.ready = this.hello();
+    // Nobody may be listening yet; the rejection is read through `ready` by whoever needs it.
+    this.ready.catch(() => undefined);
+    createInterface({ input: this.child.stdout! }).on("line", (text) => this.onLine(text));
   }
 
   get pid(): number {
@@ -87,7 +84,17 @@ export class EngineProcess extends EventLog {
   }
 
   request(body: CommandBody): Promise<Reply> {
-    if (!this.alive) return Promise.resolve({ id: -1, ok: false, error: "engine exited" });
+    return this.ask(body);
+  }
+
+  /** Any command, even one the protocol does not have: conformance shows how those are refused. */
+  async ask(body: { cmd: string }): Promise<Reply> {
+    try {
+      await this.ready;
+    } catch (error) {
+      return { id: -1, ok: false, error: (error as Error).message };
+    }
+    if (!this.alive) return { id: -1, ok: false, error: "engine exited" };
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -102,24 +109,101 @@ export class EngineProcess extends EventLog {
     });
   }
 
+  /** A line as given, with no id of ours: for showing how the engine answers what is not a command. */
+  sendRaw(text: string): void {
+    if (this.alive) this.child.stdin!.write(`${text}\n`);
+  }
+
+  /** Closes the engine's stdin, as a driver that went away would. */
+  closeInput(): void {
+    this.child.stdin!.end();
+  }
+
+  /**
+   * Signals the engine's whole process group, which the harness made for it: a user's command runs
+   * under a shell, and a crash must take the engine down, not only the shell in front of it.
+   */
   kill(signal: NodeJS.Signals): void {
-    if (this.alive) this.child.kill(signal);
+    if (!this.alive || this.pid <= 1) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // the group emptied between the check and the signal
+    }
+  }
+
+  private hello(): Promise<HelloReply> {
+    const id = HELLO_ID;
+    const label = this.start.command.label;
+    const timeoutMs = this.start.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    return new Promise<HelloReply>((resolve, reject) => {
+      const fail = (what: string): void => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        reject(new EngineStartError(`${label} ${what}`));
+      };
+      this.failHello = (error) => fail(error.message);
+      const timer = setTimeout(() => {
+        fail(`did not answer hello within ${timeoutMs} ms`);
+        this.kill("SIGKILL");
+      }, timeoutMs);
+      this.child.once("error", (error) => fail(`cannot be started: ${error.message}`));
+      void this.exited.then((exit) => {
+        if (this.greeted) return;
+        const how = exit.signal === null ? `exited with code ${exit.code}` : `was killed by ${exit.signal}`;
+        const said = exit.stderr.trim().split("\n").at(-1) ?? "";
+        fail(`${how} before it answered hello${said === "" ? "" : `: ${said.slice(0, 200)}`}`);
+      });
+      this.pending.set(id, (reply) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        const problem = checkHello(reply);
+        if (problem !== null) {
+          reject(new EngineStartError(`${label} ${problem}`));
+          this.kill("SIGKILL");
+          return;
+        }
+        this.greeted = true;
+        resolve(reply as unknown as HelloReply);
+      });
+      this.child.stdin!.write(`${JSON.stringify({ id, cmd: "hello", protocol: PROTOCOL_VERSION, ...this.start.config })}\n`);
+    });
   }
 
   private onLine(text: string): void {
     let line: Line;
     try {
       line = JSON.parse(text) as Line;
+      if (typeof line !== "object" || line === null) throw new Error("not an object");
     } catch {
-      this.stderr += `\n[stdout] ${text}`;
+      this.breach(`printed a line that is not a JSON object on stdout: ${JSON.stringify(text.slice(0, 80))}`);
       return;
     }
     if (isReply(line)) {
-      this.pending.get(line.id)?.(line);
-      this.pending.delete(line.id);
+      if (line.id === null) {
+        this.refusals.push(line as Reply);
+        return;
+      }
+      const answer = typeof line.id === "number" ? this.pending.get(line.id) : undefined;
+      if (answer === undefined) {
+        this.breach(`answered with id ${JSON.stringify(line.id)}, which no request of ours carries`);
+        return;
+      }
+      answer(line as Reply);
       return;
     }
     this.push(line);
+  }
+
+  /** Before the hello a breach means the engine cannot be driven; after it, it is noted. */
+  private breach(what: string): void {
+    if (!this.greeted) {
+      this.failHello(new EngineStartError(what));
+      this.kill("SIGKILL");
+      return;
+    }
+    this.violations.push(what);
+    this.stderr += `\n[protocol] ${what}`;
   }
 }
 

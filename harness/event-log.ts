@@ -1,5 +1,5 @@
 // Engine events as they arrive, with waits on the first that matches, past or future.
-import type { EngineEvent } from "../engine/engine.js";
+import type { EngineEvent } from "../protocol/messages.js";
 
 export class EventLog {
   readonly events: EngineEvent[] = [];

@@ -1,7 +1,8 @@
 // The invariants every ended job must satisfy (DESIGN.md §4), as pure checks over one
 // observation: the engine's state, the process table and the leases the engine announced.
-import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
+import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import type { Expectation } from "./scenario.js";
+import type { PidFileRecord } from "../protocol/state-folder.js";
 import { type ProcessInfo, isAlive, isZombie } from "./probes/probe.js";
 
 /** Checked for every job that ended (DESIGN.md §4, in its order, after the outcome). */
@@ -40,20 +41,13 @@ export interface Lease {
   pgid: number;
 }
 
-export interface PidFileRecord {
-  file: string;
-  pid: number;
-  pgid: number;
-  starttime: number;
-}
-
 export interface Observation {
   run: string;
   state: EngineSnapshot;
   processes: ProcessInfo[];
   leases: Lease[];
   /** The engine's pid files, as read from its state folder. */
-  pidFiles: PidFileRecord[];
+  pidFiles: (PidFileRecord & { file: string })[];
   /** Job ids whose workspace folder still exists. */
   workspaces: string[];
   /** The probe's starttime precision, for matching pid files to processes. */

@@ -1,7 +1,9 @@
 // Gate power: run the gate with each fault switched on and show that the invariant named for
 // that fault fires. A fault no scenario catches is a hole in the gate.
-import type { Fault } from "../engine/faults.js";
+import type { Fault } from "../protocol/faults.js";
+import type { Capabilities } from "../protocol/messages.js";
 import type { ScenarioResult, Verdict } from "../reports/result.js";
+import { missingCapabilities } from "./engine-plan.js";
 import { type GateOptions, runGate } from "./gate.js";
 import type { InvariantName } from "./invariants.js";
 import type { Scenario } from "./scenario.js";
@@ -42,6 +44,10 @@ export interface MutateResult {
   clean: Verdict;
   cleanFailures: string[];
   rows: FaultRow[];
+  /** Faults asked for that the engine does not implement: neither caught nor missed. */
+  notImplemented: Fault[];
+  /** Scenarios the engine cannot run, with what it lacks. */
+  skipped: { scenario: string; reason: string }[];
   verdict: "pass" | "fail";
 }
 
@@ -57,12 +63,19 @@ function firedIn(result: ScenarioResult): string[] {
  * otherwise every fault runs against every scenario, which also shows what else catches it.
  */
 export async function runMutate(
-  scenarios: readonly Scenario[],
-  faults: readonly Fault[],
-  options: Omit<GateOptions, "faults">,
+  all: readonly Scenario[],
+  asked: readonly Fault[],
+  options: Omit<GateOptions, "faults"> & { capabilities: Capabilities },
   targeted: boolean,
   onRow?: (row: FaultRow) => void,
 ): Promise<MutateResult> {
+  const skipped = all.flatMap((s) => {
+    const missing = missingCapabilities(s, options.capabilities);
+    return missing.length === 0 ? [] : [{ scenario: s.id, reason: `the engine lacks ${missing.join(", ")}` }];
+  });
+  const scenarios = all.filter((s) => !skipped.some((k) => k.scenario === s.id));
+  const faults = asked.filter((f) => options.capabilities.faults.includes(f));
+  const notImplemented = asked.filter((f) => !faults.includes(f));
   const clean = await runGate(scenarios, { ...options, faults: [] });
   // Faults run side by side, each gate one scenario at a time: the same load as one gate.
   const rows: FaultRow[] = new Array(faults.length);
@@ -86,6 +99,8 @@ export async function runMutate(
     clean: clean.verdict,
     cleanFailures,
     rows,
+    notImplemented,
+    skipped,
     verdict: clean.verdict === "pass" && rows.every((r) => r.caught) ? "pass" : "fail",
   };
 }
@@ -100,6 +115,8 @@ export function mutateTable(result: MutateResult): string {
     const by = row.caughtBy.map((c) => `${c.scenario} (${c.invariants.join(", ")})`).join("; ") || "nothing: a hole in the gate";
     lines.push(`${row.fault.padEnd(34)} ${(row.caught ? "yes" : "NO").padEnd(7)} ${row.expected.padEnd(20)} ${by}`);
   }
+  for (const fault of result.notImplemented) lines.push(`${fault.padEnd(34)} ${"-".padEnd(7)} not implemented by the engine`);
+  for (const skip of result.skipped) lines.push(`skipped scenario ${skip.scenario}: ${skip.reason}`);
   const caught = result.rows.filter((r) => r.caught).length;
   lines.push("", `reapcheck mutate: ${caught} of ${result.rows.length} faults caught, clean run ${result.clean}`);
   return lines.join("\n");

@@ -1,7 +1,7 @@
 // The backstop: ends whatever still carries a run's tag. It signals only processes whose
 // environment carries that tag, re-checked by (pid, starttime) just before the signal, and scans
 // again until a scan finds nothing, so a process forked during a kill is not missed.
-import { killProcesses } from "../engine/process-group.js";
+import { killProcesses } from "../os/process-group.js";
 import { ProcScan } from "./probes/proc-scan.js";
 import { type ProcessInfo, type Probe, isAlive } from "./probes/probe.js";
 

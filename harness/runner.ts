@@ -1,13 +1,16 @@
 // Runs one scenario against a fresh engine process: submit, act, wait for every job to end,
 // poll the invariants until they hold or the deadline passes, shut down, reap what is left.
 import { randomBytes } from "node:crypto";
-import type { EngineEvent, EngineSnapshot } from "../engine/engine.js";
-import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../engine/process-group.js";
+import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../os/process-group.js";
 import type { ScenarioResult } from "../reports/result.js";
+import type { Fault } from "../protocol/faults.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
+import type { EngineCommand } from "./engine-command.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { startRunEngine } from "./run-engine.js";
-import { type Check, type Observation, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
+import { unobservable } from "./engine-plan.js";
+import { type Check, type InvariantName, type Observation, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
 import { observeRun } from "./observation.js";
 import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
@@ -17,8 +20,10 @@ import { waitUntil } from "./wait-until.js";
 export { stopEngine } from "./engine-process.js";
 
 export interface RunOptions {
+  /** The engine under test; the reference engine when absent. */
+  engine?: EngineCommand;
   adapter: AdapterProfile;
-  faults: readonly string[];
+  faults: readonly Fault[];
   probe: Probe;
   /** How long invariants may take to hold once every job has ended. */
   deadlineMs: number;
@@ -144,14 +149,18 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     run,
     verdict,
     checks,
+    notObservable: [...notObservable].map(([invariant, reason]) => ({ invariant, reason })),
     reaped,
     error,
     durationMs: Date.now() - started,
   });
 
   let checks: Check[] = [];
+  let notObservable = new Map<InvariantName, string>();
   let error: string | null = null;
   try {
+    const hello = await engine.current.ready;
+    notObservable = unobservable(hello.capabilities);
     await snapshot((processes) => ({ phase: "before", processes }));
     // Decoys are in place before anything runs, so no crash can come before them.
     const immediate = scenario.actions.filter((a) => a.when === undefined);
@@ -194,7 +203,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           prematureKill === undefined
             ? pass("no-premature-kill", id, "every adapter it leased lived as long as it did")
             : fail("no-premature-kill", id, prematureKill),
-        ];
+        ].filter((c) => !notObservable.has(c.invariant));
       });
     };
     for (const [job, detail] of killsOfHeldChains(engine.events)) if (!premature.has(job)) premature.set(job, detail);

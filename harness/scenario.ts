@@ -4,22 +4,11 @@ import { readFileSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
-import type { EngineEvent } from "../engine/engine.js";
-import { type FlowDocument, type SchemaIssue, flowSchema, formatPath, issuesOf } from "../engine/flow-schema.js";
+import type { EngineEvent } from "../protocol/messages.js";
+import { type FlowDocument, type SchemaIssue, flowSchema, formatPath, issuesOf } from "../protocol/flow-schema.js";
+import { OUTCOME_KINDS } from "../protocol/model.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
-
-export const OUTCOME_KINDS = [
-  "completed",
-  "no_terminal_reached",
-  "step_failed",
-  "abandoned",
-  "cancelled",
-  "shutdown",
-  "timeout",
-  "sub_job_failed",
-  "engine_restarted",
-] as const;
 
 export const TRIGGER_EVENTS = ["job.started", "step.started", "agent.prompt_sent", "step.settled", "job.paused", "job.terminal"] as const;
 

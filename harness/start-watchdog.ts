@@ -1,6 +1,6 @@
 // Starts the watchdog for this harness process and tells it about each run.
 import { spawn } from "node:child_process";
-import { RUN_TAG } from "../engine/tagging.js";
+import { RUN_TAG } from "../protocol/tags.js";
 import { compiled } from "./compiled-paths.js";
 import { activeRuns } from "./run-registry.js";
 

@@ -1,12 +1,12 @@
 // JUnit XML for CI: a testsuite per scenario × adapter, a testcase per invariant, and the
 // Markdown of the failure as the failure's text, so the CI page reads like the issue would.
-import { unreachable } from "../engine/model.js";
+import { unreachable } from "../protocol/model.js";
 import { LEFT_BEHIND } from "./invariant-meaning.js";
 import { failureMarkdown, rerunMarkdown, scenarioHeading } from "./markdown.js";
 import type { GateResult, ScenarioResult } from "./result.js";
 import { cdata, escapeXml } from "./xml.js";
 
-type Outcome = { kind: "pass" } | { kind: "failure"; message: string; text: string } | { kind: "error"; message: string; text: string };
+type Outcome = { kind: "pass" } | { kind: "skipped"; message: string } | { kind: "failure"; message: string; text: string } | { kind: "error"; message: string; text: string };
 
 interface Testcase {
   name: string;
@@ -28,6 +28,8 @@ function testcases(result: ScenarioResult): Testcase[] {
       },
     };
   });
+  // Evidence the engine does not keep is neither a pass nor a failure.
+  for (const { invariant, reason } of result.notObservable) cases.push({ name: invariant, outcome: { kind: "skipped", message: `not observable: ${reason}` } });
   // An errored run may have stopped before reaping; only a finished run vouches for left-behind.
   if (result.error !== null) {
     cases.push({ name: "run", outcome: { kind: "error", message: result.error.split("\n")[0] ?? "", text: document([failureMarkdown(result, { kind: "error", message: result.error })]) } });
@@ -53,6 +55,8 @@ function testcaseXml(result: ScenarioResult, testcase: Testcase): string {
   switch (outcome.kind) {
     case "pass":
       return `${open}/>`;
+    case "skipped":
+      return `${open}>\n      <skipped message="${escapeXml(outcome.message)}"/>\n    </testcase>`;
     case "failure":
     case "error":
       return `${open}>\n      <${outcome.kind} message="${escapeXml(outcome.message)}" type="${escapeXml(testcase.name)}">${cdata(outcome.text)}</${outcome.kind}>\n    </testcase>`;
@@ -65,25 +69,27 @@ interface Counts {
   tests: number;
   failures: number;
   errors: number;
+  skipped: number;
 }
 
 const countsOf = (cases: readonly Testcase[]): Counts => ({
   tests: cases.length,
   failures: cases.filter((c) => c.outcome.kind === "failure").length,
   errors: cases.filter((c) => c.outcome.kind === "error").length,
+  skipped: cases.filter((c) => c.outcome.kind === "skipped").length,
 });
 
 const countAttributes = (c: Counts, seconds: number): string =>
-  `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="0" time="${seconds.toFixed(3)}"`;
+  `tests="${c.tests}" failures="${c.failures}" errors="${c.errors}" skipped="${c.skipped}" time="${seconds.toFixed(3)}"`;
 
 export function gateJunit(gate: GateResult): string {
   const suites = gate.results.map((result) => ({ result, cases: testcases(result) }));
   const total = suites.reduce<Counts>(
     (sum, { cases }) => {
       const c = countsOf(cases);
-      return { tests: sum.tests + c.tests, failures: sum.failures + c.failures, errors: sum.errors + c.errors };
+      return { tests: sum.tests + c.tests, failures: sum.failures + c.failures, errors: sum.errors + c.errors, skipped: sum.skipped + c.skipped };
     },
-    { tests: 0, failures: 0, errors: 0 },
+    { tests: 0, failures: 0, errors: 0, skipped: 0 },
   );
   const seconds = gate.results.reduce((sum, r) => sum + r.durationMs, 0) / 1000;
   const body = suites.map(({ result, cases }) =>

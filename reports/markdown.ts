@@ -1,6 +1,6 @@
 // Markdown a person pastes into an issue: a verdict table (scenario × adapter), then each failure
 // with what was expected, what was seen and the command that re-runs just that case.
-import { unreachable } from "../engine/model.js";
+import { unreachable } from "../protocol/model.js";
 import type { Check } from "../harness/invariants.js";
 import type { ProcessInfo } from "../harness/probes/probe.js";
 import { INVARIANT_MEANING, LEFT_BEHIND, LEFT_BEHIND_MEANING } from "./invariant-meaning.js";

@@ -2,7 +2,7 @@
 // report's "Empirical verification": versions, the scenario, the process table before the job,
 // at the terminal event and after the deadline, the leaked groups, the ledgers, the verdict and
 // the one command that reproduces it. Against a correct engine it is the matching control.
-import { unreachable } from "../engine/model.js";
+import { unreachable } from "../protocol/model.js";
 import type { ProcessInfo } from "../harness/probes/probe.js";
 import { type Failure, failuresOf } from "./markdown.js";
 import { groupsMarkdown, processTableMarkdown } from "./process-table.js";

@@ -16,6 +16,8 @@ export interface ScenarioResult {
   verdict: Verdict;
   /** Every invariant for every job, passed or failed. */
   checks: Check[];
+  /** Invariants the engine gives no evidence for: neither passed nor failed. */
+  notObservable: { invariant: string; reason: string }[];
   /** Processes still carrying the run's tag after the engine shut down; the harness killed them. */
   reaped: ProcessInfo[];
   /** Why the scenario could not run, when verdict is "error". */

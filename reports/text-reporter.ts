@@ -15,7 +15,9 @@ export function failedNames(result: ScenarioResult): string[] {
 export function scenarioLine(result: ScenarioResult): string {
   const label = { pass: "PASS ", fail: "FAIL ", error: "ERROR" }[result.verdict];
   const why = result.verdict === "error" ? "could not run" : failedNames(result).join(", ");
-  return `${label} ${result.scenario.padEnd(24)} ${result.adapter.padEnd(6)} ${seconds(result.durationMs).padStart(6)}${why === "" ? "" : `  ${why}`}`;
+  const unseen = result.notObservable.map((n) => n.invariant);
+  const note = unseen.length === 0 ? "" : `  (not observable: ${unseen.join(", ")})`;
+  return `${label} ${result.scenario.padEnd(24)} ${result.adapter.padEnd(6)} ${seconds(result.durationMs).padStart(6)}${why === "" ? "" : `  ${why}`}${note}`;
 }
 
 export function rerunCommand(result: ScenarioResult): string {

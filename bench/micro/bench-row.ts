@@ -1,6 +1,6 @@
 // One measured task as the report shows it, read off a tinybench task.
 import type { Bench } from "tinybench";
-import { unreachable } from "../../engine/model.js";
+import { unreachable } from "../../protocol/model.js";
 
 export interface BenchRow {
   group: string;

@@ -5,10 +5,10 @@
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Bench } from "tinybench";
-import { BEHAVIOUR_ENV } from "../../engine/adapter-launch.js";
-import { liveGroupMembers } from "../../engine/proc-stat.js";
-import { killGroup, taggedWith } from "../../engine/process-group.js";
-import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { BEHAVIOUR_ENV } from "../../protocol/adapter-launch.js";
+import { liveGroupMembers } from "../../os/proc-stat.js";
+import { killGroup, taggedWith } from "../../os/process-group.js";
+import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import { type AdapterProfile, profileNamed } from "../../harness/adapters/profiles.js";
 import type { Probe } from "../../harness/probes/probe.js";
 import { startRunEngine } from "../../harness/run-engine.js";

@@ -2,8 +2,8 @@
 // one process group, so the whole tree goes with one signal.
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { liveGroupMembers } from "../../engine/proc-stat.js";
-import { RUN_TAG } from "../../engine/tagging.js";
+import { liveGroupMembers } from "../../os/proc-stat.js";
+import { RUN_TAG } from "../../protocol/tags.js";
 
 export interface TaggedTree {
   pgid: number;

@@ -1,10 +1,11 @@
 // How many jobs per second the engine takes from submit to terminal when no step starts a
 // process: the engine's own cost per transition, protocol round trips included.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bench } from "tinybench";
 import { profileNamed } from "../../harness/adapters/profiles.js";
+import { referenceEngine } from "../../harness/engine-command.js";
 import { EngineSession } from "../../harness/engine-session.js";
 import { activeRuns } from "../../harness/run-registry.js";
 import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
@@ -14,9 +15,11 @@ const TASK = `${BATCH} jobs, one sleep_ms: 0 step each, submit to job.terminal`;
 
 export async function transitionsBench(run: string): Promise<{ rows: BenchRow[]; figures: Figure[] }> {
   const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-bench-${run}-`));
-  const profilesFile = join(stateDir, "profiles.json");
-  await writeFile(profilesFile, JSON.stringify({ default: profileNamed("fake").launch() }));
-  const engine = new EngineSession({ run, stateDir, profilesFile, faults: [], killGraceMs: 1_000, handshakeTimeoutMs: 10_000 });
+  const engine = new EngineSession({
+    run,
+    command: referenceEngine(),
+    config: { stateDir, profiles: { default: profileNamed("fake").launch() }, faults: [], killGraceMs: 1_000, handshakeTimeoutMs: 10_000 },
+  });
   activeRuns.attach(run, engine);
   let batch = 0;
   const flow = { steps: [{ name: "noop", sleep_ms: 0 }] };

@@ -3,7 +3,7 @@
 import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import type { AdapterLaunch } from "../../engine/adapter-launch.js";
+import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
 import { PACKAGE_ROOT } from "../compiled-paths.js";
 import type { Availability } from "./profiles.js";
 

@@ -1,5 +1,5 @@
 // Adapter profiles: how to start each adapter the gate can drive, and whether it can run here.
-import type { AdapterLaunch } from "../../engine/adapter-launch.js";
+import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
 import { compiled } from "../compiled-paths.js";
 import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
 import { geminiProfile } from "./gemini.js";

@@ -1,6 +1,8 @@
 // The gate over several adapter lanes: each lane runs the scenarios its plan allows, a real lane
 // first measures one chain's RSS, and a lane or scenario that cannot run is a skip with its reason.
 import { type GateResult, SCHEMA_VERSION, overall } from "../../reports/result.js";
+import type { Capabilities } from "../../protocol/messages.js";
+import { missingCapabilities } from "../engine-plan.js";
 import { type GateOptions, runGate } from "../gate.js";
 import { newRunId } from "../runner.js";
 import type { Scenario } from "../scenario.js";
@@ -15,13 +17,24 @@ export interface LanesResult extends GateResult {
 
 export async function runLanes(
   adapters: readonly AdapterProfile[],
-  scenarios: readonly Scenario[],
-  options: Omit<GateOptions, "adapter">,
+  all: readonly Scenario[],
+  options: Omit<GateOptions, "adapter"> & { capabilities: Capabilities },
   log: (line: string) => void,
 ): Promise<LanesResult> {
   const results: GateResult["results"] = [];
   const skipped: Skip[] = [];
   const chains: ChainRss[] = [];
+  // What the engine cannot do is skipped on every lane, naming what it lacks.
+  const scenarios = all.filter((scenario) => {
+    const missing = missingCapabilities(scenario, options.capabilities);
+    if (missing.length === 0) return true;
+    const reason = `the engine lacks ${missing.join(", ")}`;
+    for (const adapter of adapters) {
+      skipped.push({ scenario: scenario.id, adapter: adapter.name, reason });
+      log(`SKIP  ${scenario.id.padEnd(24)} ${adapter.name}: ${reason}`);
+    }
+    return false;
+  });
   for (const adapter of adapters) {
     const availability = adapter.available();
     if (!availability.ok) {

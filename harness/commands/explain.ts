@@ -2,10 +2,10 @@
 // small diagram, the terminal path it is expected to take, the actions that drive it, and the
 // fault that makes that path forget its release.
 import type { Command } from "commander";
-import { releaseFaultFor } from "../../engine/faults.js";
-import { parseFlow } from "../../engine/flow-schema.js";
-import { type Flow, type TerminalOutcome, unreachable } from "../../engine/model.js";
-import type { Action, OUTCOME_KINDS, Scenario } from "../scenario.js";
+import { releaseFaultFor } from "../../protocol/faults.js";
+import { parseFlow } from "../../protocol/flow-schema.js";
+import { type Flow, type OUTCOME_KINDS, type TerminalOutcome, unreachable } from "../../protocol/model.js";
+import type { Action, Scenario } from "../scenario.js";
 import { flowDiagram } from "./flow-diagram.js";
 import { DEFAULT_SCENARIO_DIR } from "./options.js";
 import { displayPath, resolveScenario } from "./resolve-scenario.js";

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { parseFaults } from "../../engine/faults.js";
+import { parseFaults } from "../../protocol/faults.js";
 import { explore } from "../explore/explore.js";
 import { type FindingLinks, findingText } from "../explore/finding-text.js";
 import { DEFAULT_LIMITS } from "../explore/model.js";

@@ -1,6 +1,6 @@
 // A flow as a small text diagram: steps in stages by their `after` dependencies (a stage's steps
 // run in parallel), each with the exit rules, failure routing and timeout that can end the job.
-import { type ExitRule, type Executor, type Flow, type StepSpec, unreachable } from "../../engine/model.js";
+import { type ExitRule, type Executor, type Flow, type StepSpec, unreachable } from "../../protocol/model.js";
 
 function executorText(executor: Executor): string {
   switch (executor.kind) {

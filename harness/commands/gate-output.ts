@@ -5,7 +5,7 @@ import { gateJunit } from "../../reports/junit.js";
 import { gateMarkdown } from "../../reports/markdown.js";
 import { writeReportDir } from "../../reports/report-dir.js";
 import { summaryText } from "../../reports/text-reporter.js";
-import { unreachable } from "../../engine/model.js";
+import { unreachable } from "../../protocol/model.js";
 import { type LanesResult, skipsText } from "../adapters/run-lanes.js";
 import { UsageError } from "../usage-error.js";
 

@@ -1,6 +1,6 @@
 // `reapcheck gate`: run scenarios against the reference engine and check every invariant.
 import { type Command, Option } from "commander";
-import { parseFaults } from "../../engine/faults.js";
+import { parseFaults } from "../../protocol/faults.js";
 import { terminalProgress } from "../../reports/progress.js";
 import { scenarioLine } from "../../reports/text-reporter.js";
 import { PROFILES, profileNamed } from "../adapters/profiles.js";
@@ -9,7 +9,19 @@ import { defaultConcurrency } from "../gate.js";
 import { DEFAULT_RUN_OPTIONS } from "../runner.js";
 import { EXIT, UsageError } from "../usage-error.js";
 import { FORMATS, type Format, chooseFormat, render, writeFiles } from "./gate-output.js";
-import { DEFAULT_SCENARIO_DIR, PROBES, type ProbeName, collect, defaultProbe, loadScenarios, makeProbe, positiveInt } from "./options.js";
+import {
+  DEFAULT_SCENARIO_DIR,
+  ENGINE_COMMAND_HELP,
+  PROBES,
+  type ProbeName,
+  collect,
+  defaultProbe,
+  engineLine,
+  engineUnderTest,
+  loadScenarios,
+  makeProbe,
+  positiveInt,
+} from "./options.js";
 import { SnapshotCollector } from "./snapshots.js";
 
 interface GateFlags {
@@ -24,12 +36,14 @@ interface GateFlags {
   report?: string;
   junit?: string;
   probe: ProbeName;
+  engineCommand?: string;
 }
 
 export function registerGate(program: Command): void {
   program
     .command("gate")
-    .description("run scenarios against the reference engine and check every invariant")
+    .description("run scenarios against an engine and check every invariant")
+    .option("--engine-command <command>", ENGINE_COMMAND_HELP)
     .option("--only <id>", "run only this scenario (repeatable)", collect, [])
     .option("--fault <name>", "switch on an engine fault (repeatable)", collect, [])
     .option("--adapter <name>", `adapter profile: ${Object.keys(PROFILES).join(", ")} or all`, "fake")
@@ -49,14 +63,19 @@ export function registerGate(program: Command): void {
       const availability = adapters[0]!.available();
       if (flags.adapter !== "all" && !availability.ok) throw new UsageError(`adapter ${flags.adapter} cannot run: ${availability.reason}`);
       const scenarios = loadScenarios(flags.scenarios, flags.only);
+      const probe = makeProbe(flags.probe);
+      const engine = await engineUnderTest(flags.engineCommand, faults, probe);
       const log = format !== "text" ? () => undefined : (line: string) => console.log(line);
+      log(engineLine(engine.hello));
       // Reports show each survivor's age and draw the tree of a failed case from these.
       const snapshots = new SnapshotCollector();
       const progress = terminalProgress(scenarios.length * adapters.length);
       const lanes = await runLanes(adapters, scenarios, {
         ...DEFAULT_RUN_OPTIONS,
         faults,
-        probe: makeProbe(flags.probe),
+        engine: engine.command,
+        capabilities: engine.hello.capabilities,
+        probe,
         deadlineMs: flags.deadline,
         concurrency: flags.concurrency,
         onResult: (r) => {
@@ -69,6 +88,8 @@ export function registerGate(program: Command): void {
       const gate = { ...lanes, results: lanes.results.map((r) => snapshots.attach(r)) };
       console.log(render(format, gate).trimEnd());
       for (const file of await writeFiles(gate, flags)) console.error(`wrote ${file}`);
+      // A gate that checked nothing proves nothing: it must not read as green.
+      if (gate.results.length === 0) throw new UsageError(`nothing was checked: ${scenarios.length === 0 ? "no scenario was selected" : "every scenario was skipped"}`);
       process.exitCode = { pass: EXIT.pass, fail: EXIT.fail, error: EXIT.usage }[gate.verdict];
     });
 }

@@ -1,7 +1,7 @@
 // `reapcheck list`: scenarios, faults and adapter profiles, one line each. The scenario folder is
 // read afresh, so a new scenario file shows up here (and runs under the gate) without code.
 import type { Command } from "commander";
-import { FAULTS } from "../../engine/faults.js";
+import { FAULTS } from "../../protocol/faults.js";
 import { PROFILES } from "../adapters/profiles.js";
 import type { Scenario } from "../scenario.js";
 import { DEFAULT_SCENARIO_DIR, loadScenarios } from "./options.js";

@@ -2,7 +2,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
+import type { Fault } from "../../protocol/faults.js";
+import type { HelloReply } from "../../protocol/messages.js";
 import { PACKAGE_ROOT } from "../compiled-paths.js";
+import { describeEngine } from "../describe-engine.js";
+import { type EngineCommand, referenceEngine, shellEngine } from "../engine-command.js";
 import { type Scenario, loadScenario, scenarioFiles, selectScenarios } from "../scenario.js";
 import { UsageError } from "../usage-error.js";
 import type { Probe } from "../probes/probe.js";
@@ -42,4 +46,28 @@ export function makeProbe(name: ProbeName): Probe {
     case "ps":
       return new PsScan();
   }
+}
+
+export const ENGINE_COMMAND_HELP = "the engine to gate: a command that speaks the engine protocol (docs/engine-protocol.md); the reference engine when absent";
+
+export interface EngineUnderTest {
+  command: EngineCommand;
+  hello: HelloReply;
+}
+
+/** The engine a command drives, asked for its capabilities first; a fault it lacks is bad input. */
+export async function engineUnderTest(flag: string | undefined, faults: readonly Fault[], probe: Probe): Promise<EngineUnderTest> {
+  const command = flag === undefined ? referenceEngine() : shellEngine(flag);
+  const hello = await describeEngine(command, probe);
+  const lacking = faults.filter((f) => !hello.capabilities.faults.includes(f));
+  if (lacking.length > 0) {
+    throw new UsageError(
+      `${command.label} does not implement fault ${lacking.join(", ")}; it implements: ${hello.capabilities.faults.join(", ") || "none"}`,
+    );
+  }
+  return { command, hello };
+}
+
+export function engineLine(hello: HelloReply): string {
+  return `engine: ${hello.engine.name} ${hello.engine.version} (protocol ${hello.protocol})`;
 }

@@ -2,7 +2,7 @@
 // bundle — one Markdown file to attach to a bug report.
 import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { parseFaults } from "../../engine/faults.js";
+import { type Fault, parseFaults } from "../../protocol/faults.js";
 import { reproMarkdown } from "../../reports/repro-bundle.js";
 import type { ScenarioResult } from "../../reports/result.js";
 import { type AdapterProfile, PROFILES, profileNamed } from "../adapters/profiles.js";
@@ -12,14 +12,16 @@ import { ProcScan } from "../probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../runner.js";
 import type { Scenario } from "../scenario.js";
 import { EXIT, UsageError } from "../usage-error.js";
-import { DEFAULT_SCENARIO_DIR, collect, positiveInt } from "./options.js";
+import { DEFAULT_SCENARIO_DIR, ENGINE_COMMAND_HELP, type EngineUnderTest, collect, engineUnderTest, positiveInt } from "./options.js";
 import { displayPath, resolveScenario } from "./resolve-scenario.js";
 import { SnapshotCollector } from "./snapshots.js";
 import { versions } from "./versions.js";
 
 export interface ReproOptions {
+  /** The engine under test, already described; the reference engine when absent. */
+  engine?: EngineUnderTest;
   adapter: AdapterProfile;
-  faults: readonly string[];
+  faults: readonly Fault[];
   probe: Probe;
   deadlineMs: number;
   /** The command line that writes this bundle again, as the reader will type it. */
@@ -29,10 +31,20 @@ export interface ReproOptions {
 
 export async function reproduce(scenario: Scenario, options: ReproOptions): Promise<{ bundle: string; result: ScenarioResult }> {
   const snapshots = new SnapshotCollector();
+  const engine = options.engine ?? (await engineUnderTest(undefined, options.faults, options.probe));
   const lanes = await runLanes(
     [options.adapter],
     [scenario],
-    { ...DEFAULT_RUN_OPTIONS, faults: options.faults, probe: options.probe, deadlineMs: options.deadlineMs, concurrency: 1, onSnapshot: snapshots.onSnapshot },
+    {
+      ...DEFAULT_RUN_OPTIONS,
+      engine: engine.command,
+      capabilities: engine.hello.capabilities,
+      faults: options.faults,
+      probe: options.probe,
+      deadlineMs: options.deadlineMs,
+      concurrency: 1,
+      onSnapshot: snapshots.onSnapshot,
+    },
     options.log,
   );
   const ran = lanes.results[0];
@@ -50,6 +62,7 @@ export async function reproduce(scenario: Scenario, options: ReproOptions): Prom
 }
 
 interface ReproFlags {
+  engineCommand?: string;
   fault: string[];
   adapter: string;
   scenarios: string;
@@ -62,6 +75,7 @@ export function registerRepro(program: Command): void {
     .command("repro")
     .description("run one scenario and write a repro bundle: versions, scenario, process tables, leaked groups, ledgers, verdict")
     .argument("<scenario>", "a scenario file, or the id of one in --scenarios")
+    .option("--engine-command <command>", ENGINE_COMMAND_HELP)
     .option("--fault <name>", "switch on an engine fault (repeatable)", collect, [])
     .option("--adapter <name>", `adapter profile: ${Object.keys(PROFILES).join(", ")}`, "fake")
     .option("--scenarios <dir>", "scenario folder, for a scenario given by id", DEFAULT_SCENARIO_DIR)
@@ -73,14 +87,17 @@ export function registerRepro(program: Command): void {
       const availability = adapter.available();
       if (!availability.ok) throw new UsageError(`adapter ${adapter.name} cannot run: ${availability.reason}`);
       const scenario = resolveScenario(name, flags.scenarios);
+      const probe = new ProcScan();
+      const engine = await engineUnderTest(flags.engineCommand, faults, probe);
       const command = [
         `npx reapcheck repro ${displayPath(scenario.file)}`,
+        ...(flags.engineCommand === undefined ? [] : [`--engine-command ${JSON.stringify(flags.engineCommand)}`]),
         ...faults.map((f) => `--fault ${f}`),
         `--adapter ${adapter.name}`,
         ...(flags.deadline === DEFAULT_RUN_OPTIONS.deadlineMs ? [] : [`--deadline ${flags.deadline}`]),
         ...(flags.out === undefined ? [] : [`--out ${flags.out}`]),
       ].join(" ");
-      const { bundle, result } = await reproduce(scenario, { adapter, faults, probe: new ProcScan(), deadlineMs: flags.deadline, command, log: (line) => console.error(line) });
+      const { bundle, result } = await reproduce(scenario, { engine, adapter, faults, probe, deadlineMs: flags.deadline, command, log: (line) => console.error(line) });
       if (flags.out === undefined) process.stdout.write(bundle);
       else {
         await writeFile(flags.out, bundle);

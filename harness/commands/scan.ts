@@ -6,7 +6,7 @@ import { ProcScan } from "../probes/proc-scan.js";
 import { type ProcessInfo, isAlive } from "../probes/probe.js";
 import { reapRun } from "../reaper.js";
 import { EXIT, UsageError } from "../usage-error.js";
-import { uptimeTicks, TICKS_PER_SECOND } from "../../engine/proc-stat.js";
+import { uptimeTicks, TICKS_PER_SECOND } from "../../os/proc-stat.js";
 
 async function tagged(): Promise<ProcessInfo[]> {
   return (await new ProcScan().scan()).filter((p) => p.run !== null && isAlive(p));

@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { parseFaults } from "../../engine/faults.js";
+import { parseFaults } from "../../protocol/faults.js";
 import { parseByteSize } from "../../bench/byte-size.js";
 import { MemInfoError, readMemAvailable } from "../../bench/mem-available.js";
 import { soakSvg } from "../../bench/soak-plot.js";

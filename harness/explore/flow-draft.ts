@@ -1,7 +1,7 @@
 // A flow as the explorer generates it: small choices, each of which shrinks towards the simplest
 // value, turned into a flow document by one total function. Drafts rather than documents because
 // a shrunk draft is always a valid flow: a dropped step cannot leave a dangling `after` or target.
-import type { FlowDocument } from "../../engine/flow-schema.js";
+import type { FlowDocument } from "../../protocol/flow-schema.js";
 
 export type ExecutorChoice = "agent" | "sleep" | "script" | "sub_job";
 /** What the step's work does: the fake agent fails on "[fail]" and dies mid-turn on "[crash]". */

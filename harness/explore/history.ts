@@ -1,6 +1,6 @@
 // What a run did, as it did it: the commands with the job names they were given, and the end of
 // the run. Printed for a counterexample and turned into a scenario file.
-import type { FlowDocument } from "../../engine/flow-schema.js";
+import type { FlowDocument } from "../../protocol/flow-schema.js";
 
 /**
  * What follows a command before its check: "idle" lets every job run until none is running, so a

@@ -1,8 +1,9 @@
 // The real system under exploration: one engine process (restarted after a crash or a shutdown)
 // with the fake adapter, driven by the explorer's commands and checked after each one with the
 // gate's invariants, polled until no release is under way.
-import type { EngineSnapshot, JobSnapshot } from "../../engine/engine.js";
-import type { FlowDocument } from "../../engine/flow-schema.js";
+import type { EngineSnapshot, JobSnapshot } from "../../protocol/messages.js";
+import type { Fault } from "../../protocol/faults.js";
+import type { FlowDocument } from "../../protocol/flow-schema.js";
 import { fakeProfile } from "../adapters/profiles.js";
 import type { EngineSession } from "../engine-session.js";
 import { type Check, type Observation, checkJob, describeProcesses, fail, killsOfHeldChains } from "../invariants.js";
@@ -18,7 +19,7 @@ import { observeRun } from "../observation.js";
 import { FINAL_WHEN_QUIET, InvariantViolation } from "./violation.js";
 
 export interface SystemOptions {
-  faults: readonly string[];
+  faults: readonly Fault[];
   probe: Probe;
   /** How long invariants may take to hold once no release is under way. */
   deadlineMs: number;

@@ -1,5 +1,5 @@
 // What a probe sees of one process. Both probes report this shape.
-import { isZombie } from "../../engine/proc-stat.js";
+import { isZombie } from "../../os/proc-stat.js";
 
 export interface ProcessInfo {
   pid: number;

@@ -1,8 +1,8 @@
 // The Linux probe: reads /proc/<pid>/stat, cmdline and environ directly. Exact and fast: no
 // subprocess, and the environment shows the tags even of a process that left its group.
 import { readFileSync } from "node:fs";
-import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../engine/proc-stat.js";
-import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
+import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import type { ProcessInfo, Probe } from "./probe.js";
 
 function readText(path: string): string | null {

@@ -5,7 +5,7 @@
 import { uptime } from "node:os";
 import pidusage from "pidusage";
 import psList from "ps-list";
-import { TICKS_PER_SECOND } from "../../engine/proc-stat.js";
+import { TICKS_PER_SECOND } from "../../os/proc-stat.js";
 import type { ProcessInfo, Probe } from "./probe.js";
 
 export class PsScan implements Probe {

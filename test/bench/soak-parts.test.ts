@@ -1,8 +1,8 @@
 // The soak's pure parts: the fit, sizes, MemAvailable, the floor's arithmetic, the verdict, and
 // the per-job pool keys that keep every soak job on its own chain.
 import { describe, expect, it } from "vitest";
-import { poolKey } from "../../engine/adapter-launch.js";
-import { parseFlow } from "../../engine/flow-schema.js";
+import { poolKey } from "../../protocol/adapter-launch.js";
+import { parseFlow } from "../../protocol/flow-schema.js";
 import { MiB, parseByteSize } from "../../bench/byte-size.js";
 import { leastSquares } from "../../bench/least-squares.js";
 import { MemInfoError, parseMemAvailable } from "../../bench/mem-available.js";

@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { bootSweep } from "../../engine/boot-sweep.js";
-import { FaultSet } from "../../engine/faults.js";
-import { isSameProcessAlive, readStat } from "../../engine/proc-stat.js";
-import { ACP_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { FaultSet } from "../../engine/fault-set.js";
+import { isSameProcessAlive, readStat } from "../../os/proc-stat.js";
+import { ACP_TAG } from "../../engine/tagging.js";
+import { RUN_TAG } from "../../protocol/tags.js";
 
 let dir: string;
 let pidDir: string;

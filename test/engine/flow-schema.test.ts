@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseFlow } from "../../engine/flow-schema.js";
+import { parseFlow } from "../../protocol/flow-schema.js";
 
 const step = (extra: object) => ({ name: "a", sleep_ms: 1, ...extra });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isSameProcessAlive, liveGroupMembers } from "../../engine/proc-stat.js";
+import { isSameProcessAlive, liveGroupMembers } from "../../os/proc-stat.js";
 import { waitUntil } from "../../harness/wait-until.js";
 import { type TestEngine, agentStep, startEngine } from "../support/engine.js";
 

@@ -1,7 +1,7 @@
 // The explorer's generated flows and replay tokens, without spawning anything.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseFlow } from "../../engine/flow-schema.js";
+import { parseFlow } from "../../protocol/flow-schema.js";
 import { flowArbitrary } from "../../harness/explore/flow-arbitrary.js";
 import { toFlowDocument } from "../../harness/explore/flow-draft.js";
 import { formatReplay, parseReplay } from "../../harness/explore/replay-token.js";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { FAULTS, type Fault } from "../../engine/faults.js";
+import { CAPABILITIES } from "../../engine/engine.js";
+import { FAULTS, type Fault } from "../../protocol/faults.js";
 import { profileNamed } from "../../harness/adapters/profiles.js";
 import { FAULT_TARGETS, runMutate } from "../../harness/mutate.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
@@ -11,7 +12,7 @@ describe("reapcheck mutate --targeted", () => {
     const result = await runMutate(
       scenarios(),
       Object.keys(FAULTS) as Fault[],
-      { ...DEFAULT_RUN_OPTIONS, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 2, deadlineMs: 2_000 },
+      { ...DEFAULT_RUN_OPTIONS, capabilities: CAPABILITIES, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 2, deadlineMs: 2_000 },
       true,
     );
     expect(result.cleanFailures).toEqual([]);

@@ -1,11 +1,11 @@
 import { spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import { attributeByAncestry } from "../../harness/probes/attribution.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { PsScan } from "../../harness/probes/ps-scan.js";
 import { isZombie } from "../../harness/probes/probe.js";
-import type { JobSnapshot } from "../../engine/engine.js";
+import type { JobSnapshot } from "../../protocol/messages.js";
 import { type Observation, checkJob } from "../../harness/invariants.js";
 import { waitUntil } from "../../harness/wait-until.js";
 import { type TestEngine, agentStep, startEngine } from "../support/engine.js";

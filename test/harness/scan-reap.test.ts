@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, describe, expect, it } from "vitest";
-import { isSameProcessAlive, readStat } from "../../engine/proc-stat.js";
-import { JOB_TAG, RUN_TAG } from "../../engine/tagging.js";
+import { isSameProcessAlive, readStat } from "../../os/proc-stat.js";
+import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 
 const cli = (...args: string[]) => execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), ...args], { reject: false });

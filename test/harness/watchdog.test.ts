@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isSameProcessAlive, readStat } from "../../engine/proc-stat.js";
+import { isSameProcessAlive, readStat } from "../../os/proc-stat.js";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { isAlive } from "../../harness/probes/probe.js";

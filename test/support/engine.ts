@@ -1,8 +1,10 @@
 // Starts one real engine process for a test, tagged with a fresh run, and ends it afterwards.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { profileNamed } from "../../harness/adapters/profiles.js";
+import type { Fault } from "../../protocol/faults.js";
+import { type EngineCommand, referenceEngine } from "../../harness/engine-command.js";
 import { EngineProcess } from "../../harness/engine-process.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { reapRun } from "../../harness/reaper.js";
@@ -16,12 +18,14 @@ export interface TestEngine {
   close(): Promise<number>;
 }
 
-export async function startEngine(faults: string[] = [], killGraceMs = 1_000): Promise<TestEngine> {
+export async function startEngine(faults: Fault[] = [], killGraceMs = 1_000, command: EngineCommand = referenceEngine()): Promise<TestEngine> {
   const run = newRunId();
   const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-test-${run}-`));
-  const profilesFile = join(stateDir, "profiles.json");
-  await writeFile(profilesFile, JSON.stringify({ default: profileNamed("fake").launch() }));
-  const engine = new EngineProcess({ run, stateDir, profilesFile, faults, killGraceMs, handshakeTimeoutMs: 5_000 });
+  const engine = new EngineProcess({
+    run,
+    command,
+    config: { stateDir, profiles: { default: profileNamed("fake").launch() }, faults, killGraceMs, handshakeTimeoutMs: 5_000 },
+  });
   return {
     run,
     engine,

@@ -3,7 +3,7 @@
 // the suite ends fails the run, after it is killed. Other suites' processes are not touched.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { isZombie, listPids, readEnviron, readStat } from "../../engine/proc-stat.js";
+import { isZombie, listPids, readEnviron, readStat } from "../../os/proc-stat.js";
 
 const SUITE_TAG = "REAPCHECK_SUITE";
 

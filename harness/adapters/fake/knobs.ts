@@ -1,6 +1,6 @@
 // How the fake chain learns its behaviour: the engine's BEHAVIOUR_ENV, read once at start.
-import { BEHAVIOUR_ENV } from "../../../engine/adapter-launch.js";
-import type { AgentBehaviour, EscapeBehaviour, HandshakeBehaviour } from "../../../engine/model.js";
+import { BEHAVIOUR_ENV } from "../../../protocol/adapter-launch.js";
+import type { AgentBehaviour, EscapeBehaviour, HandshakeBehaviour } from "../../../protocol/model.js";
 
 const HANDSHAKES: readonly HandshakeBehaviour[] = ["ok", "hang", "garbage", "error-session-new"];
 const ESCAPES: readonly EscapeBehaviour[] = ["none", "setsid", "double-fork"];

@@ -1,4 +1,5 @@
-// Fault switches: each one brings back a known bug, by name, so the harness can prove it sees it.
+// The named faults of the protocol: each brings back one known bug, so the harness can prove it
+// sees it. An engine implements the ones it can and lists them in its hello.
 import { type TerminalOutcome, unreachable } from "./model.js";
 
 export const FAULTS = {
@@ -24,9 +25,6 @@ export const FAULTS = {
 } as const;
 
 export type Fault = keyof typeof FAULTS;
-
-/** Faults can also come from the environment, for an engine started without the harness. */
-export const FAULTS_ENV = "REAPCHECK_FAULTS";
 
 export class UnknownFaultError extends Error {}
 
@@ -70,21 +68,5 @@ export function releaseFaultFor(outcome: TerminalOutcome): Fault {
       return "restart-skips-release";
     default:
       return unreachable(outcome);
-  }
-}
-
-export class FaultSet {
-  private readonly active: ReadonlySet<Fault>;
-
-  constructor(faults: readonly Fault[]) {
-    this.active = new Set(faults);
-  }
-
-  has(fault: Fault): boolean {
-    return this.active.has(fault);
-  }
-
-  list(): Fault[] {
-    return [...this.active];
   }
 }

@@ -1,4 +1,4 @@
-// The reference engine's vocabulary: flows, step runs, jobs and the ways a job can end.
+// The protocol's vocabulary: flows as both sides read them, step runs, jobs and the ways a job can end.
 
 export type When =
   | { kind: "always" }
@@ -87,6 +87,18 @@ export type TerminalOutcome =
   | { kind: "timeout"; step: string }
   | { kind: "sub_job_failed"; step: string; subJob: string }
   | { kind: "engine_restarted" };
+
+export const OUTCOME_KINDS = [
+  "completed",
+  "no_terminal_reached",
+  "step_failed",
+  "abandoned",
+  "cancelled",
+  "shutdown",
+  "timeout",
+  "sub_job_failed",
+  "engine_restarted",
+] as const satisfies readonly TerminalOutcome["kind"][];
 
 export type TerminalStatus = "completed" | "failed" | "cancelled";
 

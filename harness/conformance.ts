@@ -1,0 +1,267 @@
+// A short check that a new engine shim speaks the protocol: each rule is driven against the real
+// engine process and passes, fails with what was seen, or is skipped where the engine says it
+// lacks what the rule needs. Everything the engine started is reaped and counted.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FlowDocument } from "../protocol/flow-schema.js";
+import type { Capabilities, EngineEvent, EngineSnapshot, HelloReply } from "../protocol/messages.js";
+import { fakeProfile } from "./adapters/profiles.js";
+import type { EngineCommand } from "./engine-command.js";
+import { EngineProcess, stopEngine } from "./engine-process.js";
+import type { Probe } from "./probes/probe.js";
+import { reapRun } from "./reaper.js";
+import { activeRuns } from "./run-registry.js";
+import { DEFAULT_RUN_OPTIONS, newRunId } from "./runner.js";
+import { waitUntil } from "./wait-until.js";
+
+export const CONFORMANCE_RULES = [
+  "hello",
+  "malformed-line",
+  "unknown-command",
+  "submit",
+  "state",
+  "cancel",
+  "shutdown",
+  "stdin-closed",
+] as const;
+
+export type ConformanceRule = (typeof CONFORMANCE_RULES)[number];
+
+export type RuleOutcome =
+  | { rule: ConformanceRule; verdict: "pass"; detail: string }
+  | { rule: ConformanceRule; verdict: "fail"; detail: string }
+  | { rule: ConformanceRule; verdict: "skip"; detail: string };
+
+export interface ConformanceResult {
+  engine: string;
+  rules: RuleOutcome[];
+  verdict: "pass" | "fail";
+}
+
+const REPLY_MS = 5_000;
+const EXIT_MS = 10_000;
+
+const pass = (rule: ConformanceRule, detail: string): RuleOutcome => ({ rule, verdict: "pass", detail });
+const fail = (rule: ConformanceRule, detail: string): RuleOutcome => ({ rule, verdict: "fail", detail });
+const skip = (rule: ConformanceRule, detail: string): RuleOutcome => ({ rule, verdict: "skip", detail });
+
+/**
+ * A flow that ends at once and one that runs until stopped, from what the engine can run. The
+ * long one starts a process where it can (a script, else an adapter chain), so that "left
+ * nothing" means something.
+ */
+function flowsFor(caps: Capabilities): { quick: FlowDocument; long: FlowDocument; spawns: boolean } | null {
+  const has = (e: Capabilities["executors"][number]): boolean => caps.executors.includes(e);
+  const agent = (prompt: string, latency_ms: number): FlowDocument => ({ steps: [{ name: "work", agent: { prompt, latency_ms } }] });
+  const quick = has("sleep") ? { steps: [{ name: "work", sleep_ms: 10 }] } : has("agent") ? agent("hello", 20) : null;
+  if (quick === null) return null;
+  if (has("script")) return { quick, long: { steps: [{ name: "work", script: "sleep 300" }] }, spawns: true };
+  if (has("agent")) return { quick, long: agent("a long turn", 300_000), spawns: true };
+  return { quick, long: { steps: [{ name: "work", sleep_ms: 300_000 }] }, spawns: false };
+}
+
+function isSnapshot(value: unknown): value is EngineSnapshot {
+  const s = value as Partial<EngineSnapshot> | undefined;
+  return (
+    s !== undefined &&
+    typeof s.releasesInFlight === "number" &&
+    Array.isArray(s.jobs) &&
+    Array.isArray(s.ledgers) &&
+    Array.isArray(s.pool) &&
+    Array.isArray(s.workspaces) &&
+    s.jobs.every((j) => typeof j?.id === "string" && typeof j?.state?.kind === "string" && Array.isArray(j?.runs))
+  );
+}
+
+interface Session {
+  engine: EngineProcess;
+  run: string;
+  close(): Promise<{ left: number; what: string }>;
+}
+
+async function open(command: EngineCommand, probe: Probe): Promise<Session> {
+  const run = newRunId();
+  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-${run}-`));
+  activeRuns.add(run, stateDir);
+  const engine = new EngineProcess({
+    run,
+    command,
+    config: {
+      stateDir,
+      profiles: { default: fakeProfile.launch() },
+      faults: [],
+      killGraceMs: DEFAULT_RUN_OPTIONS.killGraceMs,
+      handshakeTimeoutMs: DEFAULT_RUN_OPTIONS.handshakeTimeoutMs,
+    },
+  });
+  activeRuns.attach(run, { stop: (ms) => stopEngine(engine, ms) });
+  return {
+    engine,
+    run,
+    close: async () => {
+      await stopEngine(engine);
+      const left = await reapRun(run, probe);
+      activeRuns.delete(run);
+      await rm(stateDir, { recursive: true, force: true });
+      return { left: left.length, what: left.map((p) => `pid ${p.pid} ${p.args.slice(0, 60)}`).join(", ") };
+    },
+  };
+}
+
+const terminalOf = (engine: EngineProcess, jobId: string, ms: number): Promise<EngineEvent | null> =>
+  engine.waitFor((e) => e.event === "job.terminal" && e.jobId === jobId, ms);
+
+/** The rules that need a running engine, in order, on one engine process. */
+async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutcome[]> {
+  const { engine, run } = session;
+  const out: RuleOutcome[] = [];
+  const caps = hello.capabilities;
+
+  const before = engine.refusals.length;
+  engine.sendRaw("this is not a command {");
+  const refused = await waitUntil(async () => engine.refusals.length, (n) => n > before, { deadlineMs: REPLY_MS });
+  const stillServes = await engine.request({ cmd: "state" });
+  out.push(
+    !refused.ok
+      ? fail("malformed-line", `no {"id":null,"ok":false} reply to a line that is not JSON within ${REPLY_MS} ms`)
+      : !stillServes.ok
+        ? fail("malformed-line", `after refusing a malformed line the engine no longer answers state: ${stillServes.error}`)
+        : pass("malformed-line", "refused with id null, and went on serving"),
+  );
+
+  const unknown = await engine.ask({ cmd: "frobnicate" });
+  out.push(
+    unknown.ok
+      ? fail("unknown-command", 'answered ok to the unknown command "frobnicate"')
+      : unknown.id === -1
+        ? fail("unknown-command", `no reply with the command's id: ${unknown.error}`)
+        : pass("unknown-command", `refused: ${unknown.error.slice(0, 120)}`),
+  );
+
+  const flows = flowsFor(caps);
+  if (flows === null) {
+    out.push(skip("submit", "the engine lists neither a sleep nor an agent executor"), skip("state", "nothing to submit"), skip("cancel", "nothing to submit"));
+  } else {
+    const quick = `${run}.quick`;
+    const submitted = await engine.request({ cmd: "submit", jobId: quick, flow: flows.quick });
+    const ended = submitted.ok ? await terminalOf(engine, quick, REPLY_MS * 2) : null;
+    const started = engine.events.some((e) => e.event === "job.started" && e.jobId === quick);
+    out.push(
+      !submitted.ok
+        ? fail("submit", `submit refused: ${submitted.error}`)
+        : !started
+          ? fail("submit", "no job.started event for the submitted job")
+          : ended === null
+            ? fail("submit", `no job.terminal event within ${REPLY_MS * 2} ms for a one-step flow`)
+            : ended.event === "job.terminal" && ended.outcome.kind === "completed"
+              ? pass("submit", "job.started, then job.terminal completed")
+              : fail("submit", `the one-step flow ended ${JSON.stringify(ended)}`),
+    );
+
+    const state = await engine.request({ cmd: "state" });
+    const snapshot = state.ok ? state.state : undefined;
+    const job = isSnapshot(snapshot) ? snapshot.jobs.find((j) => j.id === quick) : undefined;
+    out.push(
+      !state.ok
+        ? fail("state", `state refused: ${state.error}`)
+        : !isSnapshot(snapshot)
+          ? fail("state", "the reply's state is not a snapshot (releasesInFlight, jobs, ledgers, pool, workspaces)")
+          : job?.state.kind !== "terminal"
+            ? fail("state", `the ended job is ${job === undefined ? "missing from" : `${job.state.kind} in`} the snapshot`)
+            : pass("state", "a snapshot holding the ended job"),
+    );
+
+    if (!caps.commands.includes("cancel")) {
+      out.push(skip("cancel", "the engine does not list the cancel command"));
+    } else {
+      const held = `${run}.held`;
+      const reply = await engine.request({ cmd: "submit", jobId: held, flow: flows.long });
+      const running = reply.ok ? await engine.waitFor((e) => e.event === "step.started" && e.jobId === held, REPLY_MS * 2) : null;
+      const cancelled = running === null ? null : await engine.request({ cmd: "cancel", jobId: held });
+      const ended = cancelled?.ok === true ? await terminalOf(engine, held, REPLY_MS) : null;
+      out.push(
+        !reply.ok
+          ? fail("cancel", `submit refused: ${reply.error}`)
+          : running === null
+            ? fail("cancel", "the long step never started")
+            : cancelled?.ok !== true
+              ? fail("cancel", `cancel refused: ${cancelled?.ok === false ? cancelled.error : "no reply"}`)
+              : ended === null
+                ? fail("cancel", `no job.terminal within ${REPLY_MS} ms of the cancel`)
+                : ended.event === "job.terminal" && ended.outcome.kind === "cancelled"
+                  ? pass("cancel", "the running job ended cancelled")
+                  : fail("cancel", `the cancelled job ended ${JSON.stringify(ended)}`),
+      );
+    }
+  }
+
+  const bye = await engine.request({ cmd: "shutdown" });
+  const exit = await Promise.race([engine.exited, new Promise<null>((r) => setTimeout(() => r(null), EXIT_MS))]);
+  const { left, what } = await session.close();
+  out.push(
+    !bye.ok
+      ? fail("shutdown", `shutdown refused: ${bye.error}`)
+      : exit === null
+        ? fail("shutdown", `the engine answered shutdown but had not exited ${EXIT_MS} ms later`)
+        : left > 0
+          ? fail("shutdown", `after shutdown ${left} process(es) of the run were still alive (reaped): ${what}`)
+          : exit.code !== 0
+            ? fail("shutdown", `exited with ${exit.code ?? exit.signal} after shutdown, not 0`)
+            : pass("shutdown", "answered, exited 0, left nothing"),
+  );
+  return out;
+}
+
+/** The driver goes away mid-job: the engine must end it, release everything, and exit. */
+async function stdinRule(command: EngineCommand, probe: Probe, caps: Capabilities): Promise<RuleOutcome> {
+  const flows = flowsFor(caps);
+  const session = await open(command, probe);
+  const { engine, run } = session;
+  try {
+    await engine.ready;
+    if (flows !== null) {
+      const jobId = `${run}.held`;
+      await engine.request({ cmd: "submit", jobId, flow: flows.long });
+      const busy = flows.long.steps[0]!.agent !== undefined ? "agent.prompt_sent" : "step.started";
+      await engine.waitFor((e) => e.event === busy && "jobId" in e && e.jobId === jobId, REPLY_MS * 2);
+    }
+    engine.closeInput();
+    const exit = await Promise.race([engine.exited, new Promise<null>((r) => setTimeout(() => r(null), EXIT_MS))]);
+    if (exit === null) {
+      await session.close();
+      return fail("stdin-closed", `still running ${EXIT_MS} ms after its stdin closed`);
+    }
+    const { left, what } = await session.close();
+    if (left > 0) return fail("stdin-closed", `exited, but left ${left} process(es) of its run alive (reaped): ${what}`);
+    const during = flows?.spawns === true ? "with a job holding a process" : "with a job running";
+    return pass("stdin-closed", `exited ${exit.code ?? exit.signal} ${during} and left nothing`);
+  } catch (error) {
+    await session.close();
+    return fail("stdin-closed", (error as Error).message);
+  }
+}
+
+export async function runConformance(command: EngineCommand, probe: Probe): Promise<ConformanceResult> {
+  const session = await open(command, probe);
+  let hello: HelloReply;
+  try {
+    hello = await session.engine.ready;
+  } catch (error) {
+    await session.close();
+    const rules = [fail("hello", (error as Error).message), ...CONFORMANCE_RULES.slice(1).map((r) => skip(r, "no hello, so nothing else can be driven"))];
+    return { engine: command.label, rules, verdict: "fail" };
+  }
+  const rules = [pass("hello", `${hello.engine.name} ${hello.engine.version}, protocol ${hello.protocol}`)];
+  rules.push(...(await liveRules(session, hello)));
+  rules.push(await stdinRule(command, probe, hello.capabilities));
+  return { engine: command.label, rules, verdict: rules.some((r) => r.verdict === "fail") ? "fail" : "pass" };
+}
+
+export function conformanceText(result: ConformanceResult): string {
+  const mark = { pass: "PASS", fail: "FAIL", skip: "SKIP" } as const;
+  const lines = result.rules.map((r) => `${mark[r.verdict]}  ${r.rule.padEnd(16)} ${r.detail}`);
+  const count = (v: RuleOutcome["verdict"]): number => result.rules.filter((r) => r.verdict === v).length;
+  lines.push("", `reapcheck conformance: ${count("pass")} passed, ${count("fail")} failed, ${count("skip")} skipped (${result.engine})`);
+  return lines.join("\n");
+}

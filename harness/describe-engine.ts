@@ -1,0 +1,39 @@
+// Asks an engine what it is before a run: starts it on a scratch state folder, reads its hello,
+// shuts it down and reaps whatever it started. An engine that cannot do that is bad input.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { HelloReply } from "../protocol/messages.js";
+import { fakeProfile } from "./adapters/profiles.js";
+import type { EngineCommand } from "./engine-command.js";
+import { EngineProcess, stopEngine } from "./engine-process.js";
+import type { Probe } from "./probes/probe.js";
+import { reapRun } from "./reaper.js";
+import { activeRuns } from "./run-registry.js";
+import { DEFAULT_RUN_OPTIONS, newRunId } from "./runner.js";
+
+export async function describeEngine(command: EngineCommand, probe: Probe): Promise<HelloReply> {
+  const run = newRunId();
+  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-${run}-`));
+  activeRuns.add(run, stateDir);
+  const engine = new EngineProcess({
+    run,
+    command,
+    config: {
+      stateDir,
+      profiles: { default: fakeProfile.launch() },
+      faults: [],
+      killGraceMs: DEFAULT_RUN_OPTIONS.killGraceMs,
+      handshakeTimeoutMs: DEFAULT_RUN_OPTIONS.handshakeTimeoutMs,
+    },
+  });
+  activeRuns.attach(run, { stop: (ms) => stopEngine(engine, ms) });
+  try {
+    return await engine.ready;
+  } finally {
+    await stopEngine(engine);
+    await reapRun(run, probe);
+    activeRuns.delete(run);
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
