@@ -6,6 +6,7 @@ import type { Fault } from "../protocol/faults.js";
 import { parseFlow } from "../protocol/flow-schema.js";
 import type { AdapterProfile } from "../harness/adapters/profiles.js";
 import type { Probe } from "../harness/probes/probe.js";
+import { groupsOf } from "../harness/observation.js";
 import { reapRun } from "../harness/reaper.js";
 import { startRunEngine } from "../harness/run-engine.js";
 import { DEFAULT_RUN_OPTIONS, newRunId } from "../harness/runner.js";
@@ -236,7 +237,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     clearInterval(timer);
     await queue;
     await engine.stop();
-    reapedAtEnd = (await reapRun(run, options.probe)).length;
+    reapedAtEnd = (await reapRun(run, options.probe, groupsOf(engine.events))).length;
     await close();
   }
   if (ending.kind === "error") {

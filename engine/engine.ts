@@ -1,6 +1,6 @@
 // The reference engine: runs flows as jobs and ends every job through one choke point,
 // `finishJob`, which releases every resource manager whatever the way the job ended.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AdapterProfiles } from "../protocol/adapter-launch.js";
 import { FAULTS, releaseFaultFor } from "../protocol/faults.js";
@@ -17,6 +17,7 @@ import {
 } from "../protocol/model.js";
 import { pidDirOf, workspaceDirOf } from "../protocol/state-folder.js";
 import { JOB_TAG } from "../protocol/tags.js";
+import { readStat } from "../os/proc-stat.js";
 import { bootSweep } from "./boot-sweep.js";
 import type { FaultSet } from "./fault-set.js";
 import { Journal } from "./journal.js";
@@ -329,9 +330,11 @@ export class Engine {
         return await lease.prompt(executor.prompt, signal);
       }
       case "script":
-        return await runScript(executor.command, await job.workspace, job.id, signal, (gone) => {
+        return await runScript(executor.command, await job.workspace, job.id, signal, (child, gone) => {
           this.scripts.add(gone);
           void gone.then(() => this.scripts.delete(gone));
+          const pid = child.pid ?? 0;
+          this.options.emit({ event: "script.spawned", jobId: job.id, runId: run.id, pid, pgid: pid, starttime: readStat(pid)?.starttime ?? 0 });
         });
       case "sleep":
         await sleep(executor.ms, undefined, { signal });
@@ -487,7 +490,13 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /** A shell command run in the job's workspace, tagged with the job, killed with its group on abort. */
-function runScript(command: string, cwd: string, jobId: string, signal: AbortSignal, track: (gone: Promise<void>) => void): Promise<string> {
+function runScript(
+  command: string,
+  cwd: string,
+  jobId: string,
+  signal: AbortSignal,
+  started: (child: ChildProcess, gone: Promise<void>) => void,
+): Promise<string> {
   // A run cancelled while its workspace was being made must not start: no abort would reach it.
   if (signal.aborted) return Promise.reject(new Error("aborted"));
   return new Promise((resolve, reject) => {
@@ -498,7 +507,8 @@ function runScript(command: string, cwd: string, jobId: string, signal: AbortSig
       env: { ...process.env, [JOB_TAG]: jobId },
     });
     // "close" comes once the last holder of its pipes is gone: the whole script, not just its shell.
-    track(new Promise((done) => child.once("close", () => done()).once("error", () => done())));
+    const gone = new Promise<void>((done) => child.once("close", () => done()).once("error", () => done()));
+    if (child.pid !== undefined) started(child, gone);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

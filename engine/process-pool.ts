@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AcpClient } from "../acp/acp-client.js";
 import { isSameProcessAlive, liveWithEnv, readStat } from "../os/proc-stat.js";
-import { killGroup, killProcesses, taggedWith } from "../os/process-group.js";
+import { killGroup, killProcesses, ledBy } from "../os/process-group.js";
 import { type AdapterProfiles, behaviourEnv, poolKey } from "../protocol/adapter-launch.js";
 import type { AdapterEvent, PoolEntrySnapshot } from "../protocol/messages.js";
 import type { AgentSpec } from "../protocol/model.js";
@@ -241,7 +241,7 @@ export class AcpProcessPool implements ResourceManager {
       graceMs: this.options.killGraceMs,
       escalate: !this.options.faults.has("no-sigkill-escalation"),
       leaderOnly: this.options.faults.has("kill-pid-not-group"),
-      owns: taggedWith(ACP_TAG, entry.tag),
+      owns: ledBy(entry.pid, entry.starttime),
     });
     const survivors = result.kind === "survived" ? result.pids : [];
     if (!this.options.faults.has("kill-ignores-escapes")) {

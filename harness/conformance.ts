@@ -1,15 +1,14 @@
 // A short check that a new engine shim speaks the protocol: each rule is driven against the real
 // engine process and passes, fails with what was seen, or is skipped where the engine says it
 // lacks what the rule needs. Everything the engine started is reaped and counted.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import type { FlowDocument } from "../protocol/flow-schema.js";
 import type { Capabilities, EngineEvent, EngineSnapshot, HelloReply } from "../protocol/messages.js";
 import { fakeProfile } from "./adapters/profiles.js";
 import type { EngineCommand } from "./engine-command.js";
 import { EngineProcess, stopEngine } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";
+import { groupsOf } from "./observation.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
 import { DEFAULT_RUN_OPTIONS, newRunId } from "./runner.js";
@@ -82,8 +81,7 @@ interface Session {
 
 async function open(command: EngineCommand, probe: Probe): Promise<Session> {
   const run = newRunId();
-  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-${run}-`));
-  activeRuns.add(run, stateDir);
+  const stateDir = activeRuns.openStateDir(run);
   const engine = new EngineProcess({
     run,
     command,
@@ -101,9 +99,9 @@ async function open(command: EngineCommand, probe: Probe): Promise<Session> {
     run,
     close: async () => {
       await stopEngine(engine);
-      const left = await reapRun(run, probe);
-      activeRuns.delete(run);
+      const left = await reapRun(run, probe, groupsOf(engine.events));
       await rm(stateDir, { recursive: true, force: true });
+      activeRuns.delete(run);
       return { left: left.length, what: left.map((p) => `pid ${p.pid} ${p.args.slice(0, 60)}`).join(", ") };
     },
   };

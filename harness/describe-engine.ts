@@ -1,8 +1,6 @@
 // Asks an engine what it is before a run: starts it on a scratch state folder, reads its hello,
 // shuts it down and reaps whatever it started. An engine that cannot do that is bad input.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import type { HelloReply } from "../protocol/messages.js";
 import { fakeProfile } from "./adapters/profiles.js";
 import type { EngineCommand } from "./engine-command.js";
@@ -14,8 +12,7 @@ import { DEFAULT_RUN_OPTIONS, newRunId } from "./runner.js";
 
 export async function describeEngine(command: EngineCommand, probe: Probe): Promise<HelloReply> {
   const run = newRunId();
-  const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-${run}-`));
-  activeRuns.add(run, stateDir);
+  const stateDir = activeRuns.openStateDir(run);
   const engine = new EngineProcess({
     run,
     command,
@@ -33,7 +30,7 @@ export async function describeEngine(command: EngineCommand, probe: Probe): Prom
   } finally {
     await stopEngine(engine);
     await reapRun(run, probe);
-    activeRuns.delete(run);
     await rm(stateDir, { recursive: true, force: true });
+    activeRuns.delete(run);
   }
 }

@@ -8,6 +8,7 @@ import { RUN_TAG } from "../protocol/tags.js";
 import type { EngineCommand } from "./engine-command.js";
 import { EventLog } from "./event-log.js";
 import { checkHello } from "./hello-check.js";
+import { activeRuns } from "./run-registry.js";
 import { UsageError } from "./usage-error.js";
 
 /** A live engine that does not answer within this is wedged: the request fails instead of hanging the harness. */
@@ -55,6 +56,7 @@ export class EngineProcess extends EventLog {
     // Its own process group: a Ctrl-C at the terminal reaches the harness, which then shuts the
     // engine down in order instead of both dying at once.
     this.child = spawn(file!, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } });
+    if (this.child.pid !== undefined) activeRuns.engineStarted(start.run, this.child.pid);
     // An engine on its way out closes its stdin; the pending requests are answered by "exit".
     this.child.stdin!.on("error", () => undefined);
     this.child.stderr!.on("data", (chunk: Buffer) => {

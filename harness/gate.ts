@@ -1,6 +1,7 @@
 // The gate: every selected scenario, a few at a time, each against its own engine process.
 import { cpus } from "node:os";
 import { type GateResult, SCHEMA_VERSION, type ScenarioResult, overall } from "../reports/result.js";
+import { activeRuns } from "./run-registry.js";
 import { type RunOptions, runScenario } from "./runner.js";
 import type { Scenario } from "./scenario.js";
 
@@ -15,7 +16,7 @@ export async function runGate(scenarios: readonly Scenario[], options: GateOptio
   const results: ScenarioResult[] = new Array(scenarios.length);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < scenarios.length) {
+    while (next < scenarios.length && !activeRuns.closing) {
       const index = next++;
       const result = await runScenario(scenarios[index]!, options);
       results[index] = result;

@@ -41,11 +41,20 @@ export interface Lease {
   pgid: number;
 }
 
+/** A process group the engine started for a job; `starttime` is its leader's, where known. */
+export interface JobGroup {
+  jobId: string;
+  pgid: number;
+  starttime: number | null;
+}
+
 export interface Observation {
   run: string;
   state: EngineSnapshot;
   processes: ProcessInfo[];
   leases: Lease[];
+  /** Every group the engine announced (adapter chains and scripts): each member is the job's, tagged or not. */
+  groups: JobGroup[];
   /** The engine's pid files, as read from its state folder. */
   pidFiles: (PidFileRecord & { file: string })[];
   /** Job ids whose workspace folder still exists. */
@@ -141,14 +150,18 @@ export function checkJob(jobId: string, expected: Expectation | null, obs: Obser
 
   const held = heldGroups(obs);
   const ours = obs.processes.filter((p) => p.run === obs.run && !held.has(p.pgid));
-  const groups = new Set([
-    ...leased,
-    ...ours.filter((p) => p.job === jobId).map((p) => p.pgid),
-  ]);
-  const groupLive = ours.filter((p) => groups.has(p.pgid) && isAlive(p));
+  const announced = obs.groups.filter((g) => g.jobId === jobId);
+  const groups = new Set([...leased, ...announced.map((g) => g.pgid), ...ours.filter((p) => p.job === jobId).map((p) => p.pgid)]);
+  // A group stays the job's while any member lives, whatever their environment says; only a
+  // group whose number now leads another process (reused after it emptied) is someone else's.
+  const reused = new Set(
+    announced.filter((g) => g.starttime !== null && obs.processes.some((p) => p.pid === g.pgid && isAlive(p) && p.starttime !== g.starttime)).map((g) => g.pgid),
+  );
+  const inGroup = (p: ProcessInfo): boolean => groups.has(p.pgid) && !held.has(p.pgid) && !reused.has(p.pgid) && (p.run === obs.run || p.run === null);
+  const groupLive = obs.processes.filter((p) => inGroup(p) && isAlive(p));
   // A zombie's environment is gone, so no tag finds it: it is found by its group, and reported
   // as what it is, a process that is dead but not yet reaped by its parent.
-  const zombies = obs.processes.filter((p) => isZombie(p) && groups.has(p.pgid) && !held.has(p.pgid));
+  const zombies = obs.processes.filter((p) => isZombie(p) && inGroup(p));
   const zombieNote = zombies.length === 0 ? "" : `; ${zombies.length} zombie(s), dead but not yet reaped by their parent`;
   checks.push(
     groupLive.length === 0

@@ -21,7 +21,7 @@ export const FAULT_TARGETS: Readonly<Record<Fault, { invariant: InvariantName; s
   "restart-skips-release": { invariant: "released", scenarios: ["crash-restart"] },
   "shutdown-skips-release": { invariant: "released", scenarios: ["shutdown"] },
   "kill-pid-not-group": { invariant: "no-surviving-group", scenarios: ["complete"] },
-  "no-sigkill-escalation": { invariant: "no-surviving-group", scenarios: ["adapter-ignores-sigterm"] },
+  "no-sigkill-escalation": { invariant: "no-surviving-group", scenarios: ["adapter-ignores-sigterm", "adapter-untagged-member"] },
   "abandon-leaves-inflight-runs": { invariant: "no-running-step", scenarios: ["exit-abandon-inflight"] },
   "pidfile-left-behind": { invariant: "no-stale-pidfile", scenarios: ["adapter-crash"] },
   "double-release": { invariant: "released", scenarios: ["complete"] },

@@ -4,7 +4,7 @@
 import { readdir } from "node:fs/promises";
 import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import { pidDirOf, readPidFiles, workspaceDirOf } from "../protocol/state-folder.js";
-import type { Lease, Observation } from "./invariants.js";
+import type { JobGroup, Lease, Observation } from "./invariants.js";
 import { attributeByAncestry } from "./probes/attribution.js";
 import type { Probe } from "./probes/probe.js";
 
@@ -21,6 +21,23 @@ export function leasesOf(events: readonly EngineEvent[]): Lease[] {
   return events.flatMap((e) => (e.event === "adapter.leased" ? [{ jobId: e.jobId, pgid: e.pgid }] : []));
 }
 
+/** Every process group the engine announced for a job, with its leader's starttime where it gave one. */
+export function groupsOf(events: readonly EngineEvent[]): JobGroup[] {
+  const started = new Map<number, number>();
+  for (const e of events) if (e.event === "adapter.spawned") started.set(e.pgid, e.starttime);
+  return events.flatMap((e): JobGroup[] => {
+    switch (e.event) {
+      case "adapter.spawned":
+      case "script.spawned":
+        return [{ jobId: e.jobId, pgid: e.pgid, starttime: e.starttime }];
+      case "adapter.leased":
+        return [{ jobId: e.jobId, pgid: e.pgid, starttime: started.get(e.pgid) ?? null }];
+      default:
+        return [];
+    }
+  });
+}
+
 export async function observeRun(view: RunView, state: EngineSnapshot): Promise<Observation> {
   const leases = leasesOf(view.events);
   const scanned = await view.probe.scan();
@@ -29,6 +46,7 @@ export async function observeRun(view: RunView, state: EngineSnapshot): Promise<
     state,
     processes: view.probe.seesTags ? scanned : attributeByAncestry(scanned, { run: view.run, enginePids: view.enginePids, leases }),
     leases,
+    groups: groupsOf(view.events),
     pidFiles: readPidFiles(pidDirOf(view.stateDir)),
     workspaces: await readdir(workspaceDirOf(view.stateDir)).catch(() => []),
     starttimeSlackTicks: view.probe.starttimeSlackTicks,

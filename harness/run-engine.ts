@@ -1,15 +1,13 @@
 // Starting the engine for one run: a state folder, the adapter's launch (and, for a real
 // adapter, its per-run set-up), the run registered for signals and the watchdog. The gate, the
 // soak and anything else that drives an engine start it here, and end it with `close`.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { prepareRun } from "./adapters/lane.js";
 import type { Fault } from "../protocol/faults.js";
 import type { AdapterProfile } from "./adapters/profiles.js";
 import { type EngineCommand, referenceEngine } from "./engine-command.js";
 import { EngineSession } from "./engine-session.js";
-import { activeRuns } from "./run-registry.js";
+import { StoppingError, activeRuns } from "./run-registry.js";
 import type { EngineSettings } from "./scenario.js";
 
 export interface RunEngineOptions {
@@ -34,11 +32,17 @@ export async function startRunEngine(
   options: RunEngineOptions,
   label = "reapcheck",
 ): Promise<RunEngine> {
-  const stateDir = await mkdtemp(join(tmpdir(), `${label}-${run}-`));
+  const stateDir = activeRuns.openStateDir(run, label);
   // A real adapter's run needs its own model stub and HOME; the fake needs nothing.
   const prepared = await prepareRun(options.adapter, scenario.id);
   const launch = options.adapter.launch();
-  activeRuns.add(run, stateDir);
+  // Nothing is awaited from this check to the attach below: a harness that begins to stop either
+  // sees this engine in its list, or this run sees it stopping and starts nothing.
+  if (activeRuns.closing) {
+    await rm(stateDir, { recursive: true, force: true });
+    await prepared?.dispose();
+    throw new StoppingError(`run ${run} not started: the harness is stopping`);
+  }
   const engine = new EngineSession({
     run,
     command: options.engine ?? referenceEngine(),
@@ -57,8 +61,10 @@ export async function startRunEngine(
     engine,
     stateDir,
     close: async () => {
-      activeRuns.delete(run);
+      // The folder goes before the watchdog hears "done": a harness killed in between leaves the
+      // watchdog a folder to remove, never a folder nobody will.
       await rm(stateDir, { recursive: true, force: true });
+      activeRuns.delete(run);
       await prepared?.dispose();
     },
   };

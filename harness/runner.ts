@@ -11,7 +11,7 @@ import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { startRunEngine } from "./run-engine.js";
 import { unobservable } from "./engine-plan.js";
 import { type Check, type InvariantName, type Observation, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
-import { observeRun } from "./observation.js";
+import { groupsOf, observeRun } from "./observation.js";
 import type { ProcessInfo, Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
 import { type Action, type Scenario, triggers } from "./scenario.js";
@@ -226,7 +226,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await engine.stop();
     await Promise.all(decoys.map(removeDecoy));
   }
-  const reaped = await reapRun(run, options.probe);
+  const reaped = await reapRun(run, options.probe, groupsOf(engine.events));
   await close();
   // A proven leak is a failure even when the run also hit an error: the leak must not hide.
   const leaked = reaped.length > 0 || checks.some((c) => !c.ok);

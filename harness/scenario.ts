@@ -1,11 +1,11 @@
 // Scenario files: one YAML document per terminal transition, validated before anything spawns.
 // Every error names the file, the line and the field.
-import { readFileSync, readdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
 import type { EngineEvent } from "../protocol/messages.js";
-import { type FlowDocument, type SchemaIssue, flowSchema, formatPath, issuesOf } from "../protocol/flow-schema.js";
+import { type FlowDocument, type SchemaIssue, durationMs, flowSchema, formatPath, issuesOf } from "../protocol/flow-schema.js";
 import { OUTCOME_KINDS } from "../protocol/model.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
@@ -19,7 +19,7 @@ const actionSchema = z
       .optional(),
     do: z.enum(["cancel", "resume", "shutdown", "crash-restart", "plant-decoy"]),
     job: name.optional(),
-    delay_ms: z.number().int().nonnegative().default(0),
+    delay_ms: durationMs().default(0),
   })
   .superRefine((action, ctx) => {
     if ((action.do === "cancel" || action.do === "resume") && action.job === undefined) {
@@ -34,8 +34,8 @@ const scenarioSchema = z
     description: z.string().optional(),
     engine: z
       .strictObject({
-        handshake_timeout_ms: z.number().int().positive().optional(),
-        kill_grace_ms: z.number().int().nonnegative().optional(),
+        handshake_timeout_ms: durationMs(1).optional(),
+        kill_grace_ms: durationMs().optional(),
       })
       .default({}),
     jobs: z.array(z.strictObject({ id: name, flow: flowSchema })).min(1),
@@ -126,23 +126,43 @@ function nodeAt(root: Node | null, path: readonly (string | number)[]): Node | n
   return node;
 }
 
-export function parseScenario(text: string, file: string): Scenario {
+/** A scenario is a page of YAML: anything far larger is a mistake or an attack, refused unread. */
+export const MAX_SCENARIO_BYTES = 64 * 1024;
+export const MAX_SCENARIO_LINES = 2_000;
+/** Aliases a scenario may expand: enough for sharing a flow, far too few for a billion laughs. */
+const MAX_ALIASES = 100;
+
+/** The document as plain data; a parser's refusal (an alias bomb, nesting past the stack) names the file. */
+function readDocument(text: string, file: string): { doc: ReturnType<typeof parseDocument>; data: unknown; lineCounter: LineCounter } {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_SCENARIO_BYTES) throw new ScenarioError(file, null, "", `${bytes} bytes; a scenario file has at most ${MAX_SCENARIO_BYTES}`);
+  const lines = text.split("\n").length;
+  if (lines > MAX_SCENARIO_LINES) throw new ScenarioError(file, null, "", `${lines} lines; a scenario file has at most ${MAX_SCENARIO_LINES}`);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
-  const syntax = doc.errors[0];
-  if (syntax !== undefined) {
-    throw new ScenarioError(file, syntax.linePos?.[0].line ?? null, "", `not valid YAML: ${syntax.message.split("\n")[0]}`);
+  try {
+    const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+    const syntax = doc.errors[0];
+    if (syntax !== undefined) {
+      throw new ScenarioError(file, syntax.linePos?.[0].line ?? null, "", `not valid YAML: ${syntax.message.split("\n")[0]}`);
+    }
+    return { doc, data: doc.toJS({ maxAliasCount: MAX_ALIASES }), lineCounter };
+  } catch (error) {
+    if (error instanceof ScenarioError) throw error;
+    // The yaml package's alias limit is a ReferenceError; nesting too deep for the parser, a RangeError.
+    if (error instanceof RangeError) throw new ScenarioError(file, null, "", "nested too deeply to read");
+    if (error instanceof ReferenceError) throw new ScenarioError(file, null, "", `not a usable YAML document: ${error.message}`);
+    throw error;
   }
-  const result = scenarioSchema.safeParse(doc.toJS());
+}
+
+export function parseScenario(text: string, file: string): Scenario {
+  const { doc, data, lineCounter } = readDocument(text, file);
+  const result = scenarioSchema.safeParse(data);
   if (!result.success) {
     const issue: SchemaIssue = issuesOf(result.error)[0] ?? { path: [], message: "invalid" };
     const node = nodeAt(doc.contents, issue.path);
     const offset = node?.range?.[0];
     throw new ScenarioError(file, offset === undefined ? null : lineCounter.linePos(offset).line, formatPath(issue.path), issue.message);
-  }
-  const stem = basename(file).replace(/\.ya?ml$/, "");
-  if (result.data.id !== stem) {
-    throw new ScenarioError(file, lineCounter.linePos(nodeAt(doc.contents, ["id"])?.range?.[0] ?? 0).line, "id", `"${result.data.id}" must match the file name "${stem}"`);
   }
   const { id, title, description, engine, jobs, actions, expect } = result.data;
   return {
@@ -153,7 +173,7 @@ export function parseScenario(text: string, file: string): Scenario {
     source: text,
     engine,
     // Keep each flow as its document: the engine validates and reads it itself.
-    jobs: jobs.map((job, i) => ({ id: job.id, flow: (doc.toJS() as { jobs: { flow: FlowDocument }[] }).jobs[i]!.flow })),
+    jobs: jobs.map((job, i) => ({ id: job.id, flow: (data as { jobs: { flow: FlowDocument }[] }).jobs[i]!.flow })),
     actions,
     expect,
   };
@@ -162,8 +182,13 @@ export function parseScenario(text: string, file: string): Scenario {
 export function loadScenario(file: string): Scenario {
   let text: string;
   try {
+    // Sized before it is read: a huge file (or a device) is refused without reading it.
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new ScenarioError(file, null, "", "not a regular file");
+    if (stat.size > MAX_SCENARIO_BYTES) throw new ScenarioError(file, null, "", `${stat.size} bytes; a scenario file has at most ${MAX_SCENARIO_BYTES}`);
     text = readFileSync(file, "utf8");
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(file, null, "", `cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   return parseScenario(text, file);
@@ -176,8 +201,12 @@ export function scenarioFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-/** Picks scenarios by id; an unknown id is an error naming the known ones. */
+/** Picks scenarios by id; an unknown id is an error naming the known ones, two files with one id too. */
 export function selectScenarios(all: Scenario[], only: readonly string[]): Scenario[] {
+  for (const [i, s] of all.entries()) {
+    const twin = all.findIndex((t) => t.id === s.id);
+    if (twin !== i) throw new ScenarioError(s.file, null, "id", `"${s.id}" is also the id of ${all[twin]!.file}`);
+  }
   if (only.length === 0) return all;
   return only.map((id) => {
     const found = all.find((s) => s.id === id);

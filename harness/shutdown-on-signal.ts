@@ -6,7 +6,9 @@ import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
 import { describeProcesses } from "./invariants.js";
 
-async function endEverything(signal: NodeJS.Signals): Promise<void> {
+async function endEverything(reason: string, code: number): Promise<void> {
+  // No new run may start from here on: a worker between two scenarios would outlive this list.
+  activeRuns.close();
   const runs = activeRuns.list();
   await Promise.all(runs.map(({ engine }) => engine?.stop(3_000)));
   const probe = new ProcScan();
@@ -15,17 +17,25 @@ async function endEverything(signal: NodeJS.Signals): Promise<void> {
     if (reaped.length > 0) console.error(`reapcheck: run ${run} left processes; reaped:\n${describeProcesses(reaped)}`);
     if (stateDir !== null) rmSync(stateDir, { recursive: true, force: true });
   }
-  console.error(`reapcheck: stopped by ${signal}`);
-  process.exit(signal === "SIGINT" ? 130 : 143);
+  console.error(`reapcheck: stopped: ${reason}`);
+  process.exit(code);
 }
+
+/** Exit codes as a shell reports a death by that signal, so a CI tells them from a verdict. */
+const ENDINGS = { SIGINT: 130, SIGTERM: 143, SIGPIPE: 141 } as const;
 
 export function installSignalHandlers(): void {
   let ending = false;
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.on(signal, () => {
-      if (ending) return;
-      ending = true;
-      void endEverything(signal);
-    });
-  }
+  const end = (reason: string, code: number): void => {
+    if (ending) return;
+    ending = true;
+    void endEverything(reason, code);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => end(`by ${signal}`, ENDINGS[signal]));
+  // `reapcheck gate | head -1`: the reader went away. Nothing more can be said on stdout, but the
+  // runs under way are still ours to end.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") end("the reader of stdout went away", ENDINGS.SIGPIPE);
+    else throw error;
+  });
 }

@@ -19,6 +19,7 @@ export function startWatchdog(): void {
   (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
   activeRuns.observe({
     started: (run, stateDir) => watchdog.stdin.write(`watch ${run}${stateDir === null ? "" : ` ${stateDir}`}\n`),
+    engine: (run, pgid) => watchdog.stdin.write(`engine ${run} ${pgid}\n`),
     ended: (run) => watchdog.stdin.write(`done ${run}\n`),
   });
 }

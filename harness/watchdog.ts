@@ -9,18 +9,21 @@ import { isAlive } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
 import { waitUntil } from "./wait-until.js";
 
-/** How an engine process of a run is told from its adapters: by its entry point. */
-const ENGINE_MARK = "engine/main.js";
-
 /** Runs under way, with their state folders (the engine's journal, pid files, workspaces). */
 const open = new Map<string, string | null>();
+/** Each run's engine process groups, newest last: the harness starts each engine in its own. */
+const engines = new Map<string, number[]>();
 
 createInterface({ input: process.stdin })
   .on("line", (line) => {
-    const [verb, run, stateDir] = line.split(" ");
+    const [verb, run, arg] = line.split(" ");
     if (run === undefined) return;
-    if (verb === "watch") open.set(run, stateDir ?? null);
-    else if (verb === "done") open.delete(run);
+    if (verb === "watch") open.set(run, arg ?? null);
+    else if (verb === "engine") engines.set(run, [...(engines.get(run) ?? []), Number(arg)]);
+    else if (verb === "done") {
+      open.delete(run);
+      engines.delete(run);
+    }
   })
   .on("close", () => {
     void (async () => {
@@ -28,8 +31,9 @@ createInterface({ input: process.stdin })
       for (const [run, stateDir] of open) {
         // The engine sees its stdin close too and shuts down on its own: let it finish first, so
         // what is reaped here is what its shutdown left, not what it was about to release.
+        const groups = new Set(engines.get(run) ?? []);
         await waitUntil(
-          async () => (await probe.scan()).some((p) => p.run === run && isAlive(p) && p.args.includes(ENGINE_MARK)),
+          async () => (await probe.scan()).some((p) => p.run === run && isAlive(p) && groups.has(p.pgid)),
           (engineAlive) => !engineAlive,
           { deadlineMs: 5_000 },
         );

@@ -21,6 +21,18 @@ export function taggedWith(name: string, value: string): KillOptions["owns"] {
   return (members) => members.some((m) => readEnvVar(m.pid, name) === value);
 }
 
+/**
+ * `owns` for a group we made: it is still ours while its leader is the recorded process, or while
+ * members live on after the leader died (the kernel reuses no pid that is still some group's id).
+ * Every member counts, tagged or not: a child that cleared its environment is still in the group.
+ */
+export function ledBy(pid: number, starttime: number): KillOptions["owns"] {
+  return (members) => {
+    const leader = members.find((m) => m.pid === pid);
+    return leader === undefined || leader.starttime === starttime;
+  };
+}
+
 export type KillResult =
   | { kind: "gone"; signal: "SIGTERM" | "SIGKILL" | "none" }
   | { kind: "survived"; pids: number[] };

@@ -5,6 +5,13 @@ import type { AgentSpec, ExitRule, Executor, Flow, StepSpec } from "./model.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
 
+/** The longest timer Node.js keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
+/** A duration in milliseconds, bounded: past the bound a timer would fire at once or throw. */
+export const durationMs = (least: 0 | 1 = 0) =>
+  z.number().int().min(least).max(MAX_DURATION_MS, `at most ${MAX_DURATION_MS} ms (about 24.8 days), the longest timer an engine can keep`);
+
 const exitRuleSchema = z
   .strictObject({
     name,
@@ -32,11 +39,11 @@ const agentSchema = z.strictObject({
   model: z.string().default("default"),
   tools: z.array(z.string()).default([]),
   allowed_paths: z.array(z.string()).default([]),
-  latency_ms: z.number().int().nonnegative().default(20),
+  latency_ms: durationMs().default(20),
   ballast_mb: z.number().int().nonnegative().max(4096).default(8),
   ignore_sigterm: z.boolean().default(false),
   handshake: z.enum(["ok", "hang", "garbage", "error-session-new"]).default("ok"),
-  escape: z.enum(["none", "setsid", "double-fork"]).default("none"),
+  escape: z.enum(["none", "setsid", "double-fork", "untagged"]).default("none"),
 });
 
 const stepSchema = z
@@ -44,13 +51,13 @@ const stepSchema = z
     name,
     agent: agentSchema.optional(),
     script: z.string().min(1).optional(),
-    sleep_ms: z.number().int().nonnegative().optional(),
+    sleep_ms: durationMs().optional(),
     // Checked against the flow schema in superRefine: a sub-job is a whole flow of its own.
     sub_job: z.strictObject({ steps: z.array(z.unknown()).min(1) }).optional(),
     after: z.array(name).default([]),
     exit_rules: z.array(exitRuleSchema).default([]),
     on_error: z.enum(["fail", "continue", "abandon"]).default("fail"),
-    timeout_ms: z.number().int().positive().optional(),
+    timeout_ms: durationMs(1).optional(),
   })
   .superRefine((step, ctx) => {
     const executors = [step.agent, step.script, step.sleep_ms, step.sub_job].filter((e) => e !== undefined);

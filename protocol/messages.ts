@@ -130,6 +130,8 @@ export type EngineEvent =
   | { event: "step.started"; jobId: string; step: string; runId: string; iteration: number }
   | { event: "agent.prompt_sent"; jobId: string; step: string; runId: string; pid: number }
   | { event: "step.settled"; jobId: string; step: string; runId: string; status: StepRun["status"] }
+  /** A script step's process started, leading a process group of its own. */
+  | { event: "script.spawned"; jobId: string; runId: string; pid: number; pgid: number; starttime: number }
   | { event: "job.paused"; jobId: string; reason: PauseReason }
   | { event: "job.resumed"; jobId: string }
   | { event: "job.terminal"; jobId: string; status: string; outcome: TerminalOutcome }

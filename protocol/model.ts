@@ -19,8 +19,12 @@ export interface ExitRule {
 /** Fake-adapter knobs; a real adapter ignores them. */
 export type HandshakeBehaviour = "ok" | "hang" | "garbage" | "error-session-new";
 
-/** How a fake CLI child leaves its adapter's process group, if it does. */
-export type EscapeBehaviour = "none" | "setsid" | "double-fork";
+/**
+ * How a fake CLI child hides from its chain's tags, if it does: it leaves the process group
+ * (setsid, double fork), or it stays in the group with its environment cleared and SIGTERM
+ * ignored (untagged), so only group membership finds it and only SIGKILL ends it.
+ */
+export type EscapeBehaviour = "none" | "setsid" | "double-fork" | "untagged";
 
 export interface AgentBehaviour {
   latencyMs: number;

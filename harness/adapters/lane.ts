@@ -38,6 +38,7 @@ export const REAL_ADAPTER_PLAN: LanePlan = {
   "adapter-ignores-sigterm": { skip: `${FAKE_KNOB} (ignore_sigterm)` },
   "adapter-crash": { skip: `${FAKE_KNOB} ([crash] prompt directive)` },
   "adapter-escapes-group": { skip: `${FAKE_KNOB} (a child that calls setsid)` },
+  "adapter-untagged-member": { skip: `${FAKE_KNOB} (a child that clears its environment)` },
   "handshake-fail": { skip: `${FAKE_KNOB} (handshake behaviours)` },
 };
 

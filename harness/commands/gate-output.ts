@@ -1,5 +1,7 @@
 // What `reapcheck gate` prints on stdout, by --format, and the files --report and --junit write.
+import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
 import { gateJson } from "../../reports/json.js";
 import { gateJunit } from "../../reports/junit.js";
 import { gateMarkdown } from "../../reports/markdown.js";
@@ -30,6 +32,41 @@ export function render(format: Format, gate: LanesResult): string {
       return gateJunit(gate);
     default:
       return unreachable(format);
+  }
+}
+
+/** Creates a folder and its missing parents one by one: Node's recursive mkdir loops for ever under /proc. */
+function makeFolder(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at)) {
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const folder of missing) mkdirSync(folder);
+  if (!statSync(resolve(dir)).isDirectory()) throw new Error("not a folder");
+  accessSync(dir, constants.W_OK);
+}
+
+/** Checked before the first scenario runs: a path that cannot be written fails now, not after the gate. */
+export function prepareOutputs(files: { report?: string; junit?: string }): void {
+  const why = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  if (files.report !== undefined) {
+    try {
+      makeFolder(files.report);
+    } catch (error) {
+      throw new UsageError(`--report ${files.report}: cannot write there (${why(error)})`);
+    }
+  }
+  if (files.junit !== undefined) {
+    try {
+      if (existsSync(files.junit) && statSync(files.junit).isDirectory()) throw new Error("a folder");
+      accessSync(dirname(resolve(files.junit)), constants.W_OK);
+    } catch (error) {
+      throw new UsageError(`--junit ${files.junit}: cannot write there (${why(error)})`);
+    }
   }
 }
 

@@ -8,7 +8,7 @@ import { runLanes } from "../adapters/run-lanes.js";
 import { defaultConcurrency } from "../gate.js";
 import { DEFAULT_RUN_OPTIONS } from "../runner.js";
 import { EXIT, UsageError } from "../usage-error.js";
-import { FORMATS, type Format, chooseFormat, render, writeFiles } from "./gate-output.js";
+import { FORMATS, type Format, chooseFormat, prepareOutputs, render, writeFiles } from "./gate-output.js";
 import {
   DEFAULT_SCENARIO_DIR,
   ENGINE_COMMAND_HELP,
@@ -43,6 +43,7 @@ export function registerGate(program: Command): void {
   program
     .command("gate")
     .description("run scenarios against an engine and check every invariant")
+    .argument("[scenario...]", "scenario files or folders (default: --scenarios)")
     .option("--engine-command <command>", ENGINE_COMMAND_HELP)
     .option("--only <id>", "run only this scenario (repeatable)", collect, [])
     .option("--fault <name>", "switch on an engine fault (repeatable)", collect, [])
@@ -55,14 +56,15 @@ export function registerGate(program: Command): void {
     .option("--report <dir>", "write report.md, report.json, junit.xml and a process tree per failed case")
     .option("--junit <file>", "write the JUnit XML to this file")
     .addOption(new Option("--probe <probe>", "how to see processes: /proc, or ps-list + pidusage").choices(PROBES).default(defaultProbe()))
-    .action(async (flags: GateFlags) => {
+    .action(async (paths: string[], flags: GateFlags) => {
       const faults = parseFaults(flags.fault);
       const format = chooseFormat(flags.format, flags.json === true);
       // One named lane that cannot run is bad input; under "all" it is a skip with its reason.
       const adapters = flags.adapter === "all" ? Object.values(PROFILES) : [profileNamed(flags.adapter)];
       const availability = adapters[0]!.available();
       if (flags.adapter !== "all" && !availability.ok) throw new UsageError(`adapter ${flags.adapter} cannot run: ${availability.reason}`);
-      const scenarios = loadScenarios(flags.scenarios, flags.only);
+      const scenarios = loadScenarios(paths.length > 0 ? paths : flags.scenarios, flags.only);
+      prepareOutputs(flags);
       const probe = makeProbe(flags.probe);
       const engine = await engineUnderTest(flags.engineCommand, faults, probe);
       const log = format !== "text" ? () => undefined : (line: string) => console.log(line);

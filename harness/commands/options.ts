@@ -1,8 +1,9 @@
 // Option parsers and defaults shared by the commands.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
 import type { Fault } from "../../protocol/faults.js";
+import { MAX_DURATION_MS } from "../../protocol/flow-schema.js";
 import type { HelloReply } from "../../protocol/messages.js";
 import { PACKAGE_ROOT } from "../compiled-paths.js";
 import { describeEngine } from "../describe-engine.js";
@@ -18,6 +19,8 @@ export const DEFAULT_SCENARIO_DIR = join(PACKAGE_ROOT, "scenarios");
 export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number above 0");
+  // Counts and durations alike: past this a timer fires at once, and no count is that large.
+  if (n > MAX_DURATION_MS) throw new InvalidArgumentError(`expected at most ${MAX_DURATION_MS}`);
   return n;
 }
 
@@ -25,10 +28,19 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Every scenario of a folder, validated before anything runs; `only` picks by id. */
-export function loadScenarios(dir: string, only: readonly string[] = []): Scenario[] {
-  if (!existsSync(dir)) throw new UsageError(`no scenario folder ${dir}`);
-  return selectScenarios(scenarioFiles(dir).map(loadScenario), only);
+/**
+ * Every scenario of the given files and folders, validated before anything runs; `only` picks by
+ * id. A folder without a scenario file is bad input: a gate over nothing proves nothing.
+ */
+export function loadScenarios(paths: string | readonly string[], only: readonly string[] = []): Scenario[] {
+  const files = (typeof paths === "string" ? [paths] : paths).flatMap((path) => {
+    if (!existsSync(path)) throw new UsageError(`no scenario file or folder ${path}`);
+    if (!statSync(path).isDirectory()) return [path];
+    const found = scenarioFiles(path);
+    if (found.length === 0) throw new UsageError(`no scenario files (*.yaml) in ${path}`);
+    return found;
+  });
+  return selectScenarios(files.map(loadScenario), only);
 }
 
 export const PROBES = ["proc", "ps"] as const;

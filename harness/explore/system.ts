@@ -15,7 +15,7 @@ import type { Expectation } from "../scenario.js";
 import { waitUntil } from "../wait-until.js";
 import type { HistoryEntry, SettleMode } from "./history.js";
 import type { ExploreModel, JobModel, Seen } from "./model.js";
-import { observeRun } from "../observation.js";
+import { groupsOf, observeRun } from "../observation.js";
 import { FINAL_WHEN_QUIET, InvariantViolation } from "./violation.js";
 
 export interface SystemOptions {
@@ -156,7 +156,7 @@ export class ExploreSystem {
   /** Stops the engine and reaps the run; returns what had to be reaped (a leak). */
   async close(): Promise<ProcessInfo[]> {
     await this.session.stop(3_000);
-    const reaped = await reapRun(this.run, this.options.probe);
+    const reaped = await reapRun(this.run, this.options.probe, groupsOf(this.session.events));
     await this.engine.close();
     return reaped;
   }

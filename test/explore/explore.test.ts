@@ -2,6 +2,7 @@
 // the correct engine finds nothing; with a fault switched on it finds a counterexample nobody
 // wrote a scenario for, shrinks it, replays it, and writes it as a scenario the gate fails.
 import { describe, expect, it } from "vitest";
+import type { Fault } from "../../protocol/faults.js";
 import { type ExploreOptions, type ExploreResult, explore } from "../../harness/explore/explore.js";
 import { parseReplay } from "../../harness/explore/replay-token.js";
 import { scenarioText } from "../../harness/explore/scenario-file.js";
@@ -9,7 +10,7 @@ import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { failedInvariants, gate } from "../support/gate.js";
 
 // Small histories keep each run under a second; the seeds are fixed so a failure can be replayed.
-const options = (faults: string[], seed: number, runs: number): ExploreOptions => ({
+const options = (faults: Fault[], seed: number, runs: number): ExploreOptions => ({
   runs,
   seed,
   faults,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Fault } from "../../protocol/faults.js";
 import { JOB_INVARIANTS } from "../../harness/invariants.js";
 import { FAULT_TARGETS } from "../../harness/mutate.js";
 import { failedInvariants, gate, scenarios, verdicts } from "../support/gate.js";
@@ -13,7 +14,7 @@ const PRECISION_SET = [...REFERENCE_PATHS, "step-timeout"];
  */
 const RELEASE_FAULTS = Object.entries(FAULT_TARGETS)
   .filter(([fault, target]) => fault.endsWith("-skips-release") && PRECISION_SET.includes(target.scenarios[0]!))
-  .map(([fault, target]) => [fault, target.scenarios[0]!] as const);
+  .map(([fault, target]) => [fault as Fault, target.scenarios[0]!] as const);
 
 describe("the gate on the correct engine", () => {
   it("passes every terminal path of the reference report, checking every invariant per job", async () => {

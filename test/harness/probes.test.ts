@@ -65,6 +65,7 @@ describe("zombies", () => {
         state: { releasesInFlight: 0, jobs: [ended], ledgers: [], pool: [], workspaces: [] },
         processes: seen.value,
         leases: [{ jobId: ended.id, pgid }],
+        groups: [],
         pidFiles: [],
         workspaces: [],
         starttimeSlackTicks: 0,

@@ -69,7 +69,7 @@ function paths(value: unknown, at: (string | number)[] = []): (string | number)[
 function mutate(doc: unknown, path: (string | number)[], replacement: unknown): unknown {
   if (path.length === 0) return replacement;
   const [head, ...rest] = path;
-  const copy: Record<string | number, unknown> = Array.isArray(doc) ? [...doc] : { ...(doc as object) };
+  const copy = (Array.isArray(doc) ? [...doc] : { ...(doc as object) }) as Record<string | number, unknown>;
   copy[head!] = mutate(copy[head!], rest, replacement);
   return copy;
 }

@@ -35,7 +35,8 @@ describe("scenario files", () => {
 
   it.each([
     ["YAML with a duplicate key", valid.replace("title: t", "title: t\ntitle: again"), 3, "", /not valid YAML: Map keys must be unique/],
-    ["an id that is not the file name", valid, 1, "id", /must match the file name "other"/, "other.yaml"],
+    ["a timer Node.js cannot keep", valid.replace("sleep_ms: 1", "sleep_ms: 2147483648"), 8, "jobs[0].flow.steps[0].sleep_ms", /at most 2147483647 ms/],
+    ["a step timeout of 2^32 ms", valid.replace("sleep_ms: 1", "sleep_ms: 1\n          timeout_ms: 4294967296"), 9, "jobs[0].flow.steps[0].timeout_ms", /at most 2147483647 ms/],
     ["a missing expectation", valid.replace("  job: { status: completed, reason: completed }", "  {}"), 10, "expect", /no expectation for job "job"/],
     ["an unknown reason", valid.replace("reason: completed", "reason: vanished"), 10, "expect.job.reason", /Invalid option/],
     ["a cancel without a job", `${valid}actions:\n  - do: cancel\n`, 12, "actions[0].job", /needs the job it acts on/],

@@ -61,7 +61,7 @@ expect:
     const { exitCode, stderr } = await harness;
     expect(exitCode).toBe(code);
     expect(stderr).toMatch(/left processes; reaped:\n\s+pgid \d+: 3 process\(es\)/);
-    expect(stderr).toContain(`stopped by ${signal}`);
+    expect(stderr).toContain(`stopped: by ${signal}`);
     const left = (await probe.scan()).filter((p) => p.run !== null && started.value.runs.includes(p.run) && isAlive(p));
     expect(left.map((p) => p.args)).toEqual([]);
     expect(stateDirsOf(started.value.runs)).toEqual([]);
@@ -94,5 +94,26 @@ expect:
     const gone = await waitUntil(async () => isSameProcessAlive(watchdog!, watchdogStart), (alive) => !alive, { deadlineMs: 10_000 });
     expect(gone.ok).toBe(true);
     expect(stateDirsOf(runs)).toEqual([]);
+  });
+
+  it("whose stdout reader went away (gate | head -1) ends its runs, leaves no folder and exits 141, not 1", async () => {
+    const tmp = await mkdtemp(join(tmpdir(), "reapcheck-epipe-"));
+    try {
+      const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--only", "complete", "--only", "shared-adapter", "--only", "halt", "--concurrency", "1"], {
+        reject: false,
+        env: { TMPDIR: tmp },
+        stderr: "pipe",
+      });
+      // The reader takes the first line and goes, as head -1 does.
+      await new Promise<void>((resolve) => harness.stdout!.once("data", () => resolve()));
+      harness.stdout!.destroy();
+      const { exitCode, stderr } = await harness;
+      expect(stderr).not.toMatch(/Unhandled|EPIPE/);
+      expect(stderr).toContain("stopped: the reader of stdout went away");
+      expect(exitCode).toBe(141);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Repro bundles from real runs: the faulted one names the leaked group the probe saw; the
 // control says the process table did not change. Each run must leave nothing of its own behind.
 import { afterEach, describe, expect, it } from "vitest";
+import type { Fault } from "../../protocol/faults.js";
 import { profileNamed } from "../../harness/adapters/profiles.js";
 import { reproduce } from "../../harness/commands/repro.js";
 import { isAlive } from "../../harness/probes/probe.js";
@@ -11,7 +12,7 @@ import { scenarios } from "../support/gate.js";
 const probe = new ProcScan();
 const runs: string[] = [];
 
-const repro = async (faults: string[]): Promise<{ bundle: string; result: ScenarioResult }> => {
+const repro = async (faults: Fault[]): Promise<{ bundle: string; result: ScenarioResult }> => {
   const out = await reproduce(scenarios("exit-abandon")[0]!, { adapter: profileNamed("fake"), faults, probe, deadlineMs: 1_500, command: "npx reapcheck repro exit-abandon", log: () => undefined });
   runs.push(out.result.run);
   return out;

@@ -20,6 +20,13 @@ function escape(): Promise<unknown> {
       child.unref();
       return new Promise((resolve) => child.once("spawn", resolve));
     }
+    case "untagged": {
+      // Stays in the chain's group, with no REAPCHECK_* variable and SIGTERM ignored (an ignored
+      // disposition survives exec): no tag finds it, and only a SIGKILL to the group ends it.
+      const child = spawn("env", ["-i", `PATH=${process.env.PATH ?? "/usr/bin:/bin"}`, "sh", "-c", "trap '' TERM; exec sleep 300"], { stdio: "ignore" });
+      child.unref();
+      return new Promise((resolve) => child.once("spawn", resolve));
+    }
     case "double-fork": {
       // An intermediate starts the escapee in its own session and exits at once: the escapee is
       // reparented away from the chain as well as out of its group.

@@ -1,0 +1,51 @@
+// An engine whose driver dies (stdin closed, stdout unread) must finish its own shutdown and
+// release everything, instead of dying of the first event it cannot write (EPIPE).
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { describe, expect, it } from "vitest";
+import { fakeProfile } from "../../harness/adapters/profiles.js";
+import { referenceEngine } from "../../harness/engine-command.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { isAlive } from "../../harness/probes/probe.js";
+import { reapRun } from "../../harness/reaper.js";
+import { newRunId } from "../../harness/runner.js";
+import { waitUntil } from "../../harness/wait-until.js";
+
+describe("the reference engine when its driver goes away", () => {
+  it("shuts down, releases its chains and exits 0 with nothing left, though every write fails", async () => {
+    const run = newRunId();
+    const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-test-${run}-`));
+    const [file, ...args] = referenceEngine().argv;
+    const engine = spawn(file!, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, REAPCHECK_RUN: run } });
+    let stderr = "";
+    engine.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
+    const lines = createInterface({ input: engine.stdout });
+    const seen = (text: string): Promise<void> => new Promise((resolve) => lines.on("line", (l) => l.includes(text) && resolve()));
+    const send = (o: object): boolean => engine.stdin.write(`${JSON.stringify(o)}\n`);
+    try {
+      const greeted = seen('"protocol":1');
+      send({ id: 1, cmd: "hello", protocol: 1, stateDir, profiles: { default: fakeProfile.launch() }, faults: [], killGraceMs: 500, handshakeTimeoutMs: 5_000 });
+      await greeted;
+      const prompted = seen('"agent.prompt_sent"');
+      send({ id: 2, cmd: "submit", jobId: `${run}.job`, flow: { steps: [{ name: "work", agent: { prompt: "a long turn", latency_ms: 60_000 } }] } });
+      await prompted;
+      // The driver dies: nobody reads stdout any more, and stdin closes.
+      lines.close();
+      engine.stdout.destroy();
+      engine.stdin.end();
+      expect(await exited).toBe(0);
+      expect(stderr).not.toMatch(/EPIPE/);
+      const probe = new ProcScan();
+      const alive = await waitUntil(async () => (await probe.scan()).filter((p) => p.run === run && isAlive(p)), (left) => left.length === 0, { deadlineMs: 1_000 });
+      expect(alive.value.map((p) => p.args)).toEqual([]);
+    } finally {
+      engine.kill("SIGKILL");
+      await reapRun(run, new ProcScan());
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
