@@ -4,7 +4,7 @@
 import { rm } from "node:fs/promises";
 import type { FlowDocument } from "../protocol/flow-schema.js";
 import type { Capabilities, EngineEvent, EngineSnapshot, HelloReply } from "../protocol/messages.js";
-import { fakeProfile } from "./adapters/profiles.js";
+import { fakeProfile } from "./adapters/registry.js";
 import type { EngineCommand } from "./engine-command.js";
 import { EngineProcess, stopEngine } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";

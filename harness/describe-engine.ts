@@ -2,7 +2,7 @@
 // shuts it down and reaps whatever it started. An engine that cannot do that is bad input.
 import { rm } from "node:fs/promises";
 import type { HelloReply } from "../protocol/messages.js";
-import { fakeProfile } from "./adapters/profiles.js";
+import { fakeProfile } from "./adapters/registry.js";
 import type { EngineCommand } from "./engine-command.js";
 import { EngineProcess, stopEngine } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";

@@ -3,7 +3,7 @@
 // engine does not keep is reported not observable. Never either as a pass.
 import type { FlowDocument } from "../protocol/flow-schema.js";
 import type { Capabilities } from "../protocol/messages.js";
-import type { InvariantName } from "./invariants.js";
+import type { InvariantName } from "../result/check.js";
 import type { Scenario } from "./scenario.js";
 
 type StepDocument = FlowDocument["steps"][number];

@@ -1,6 +1,6 @@
 // The gate: every selected scenario, a few at a time, each against its own engine process.
 import { cpus } from "node:os";
-import { type GateResult, SCHEMA_VERSION, type ScenarioResult, overall } from "../reports/result.js";
+import { type GateResult, SCHEMA_VERSION, type ScenarioResult, overall } from "../result/result.js";
 import { activeRuns } from "./run-registry.js";
 import { type RunOptions, runScenario } from "./runner.js";
 import type { Scenario } from "./scenario.js";

@@ -3,38 +3,8 @@
 import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import type { Expectation } from "./scenario.js";
 import type { PidFileRecord } from "../protocol/state-folder.js";
-import { type ProcessInfo, isAlive, isZombie } from "./probes/probe.js";
-
-/** Checked for every job that ended (DESIGN.md §4, in its order, after the outcome). */
-export const JOB_INVARIANTS = [
-  "outcome",
-  "released",
-  "refs-drained",
-  "no-surviving-group",
-  "no-tagged-survivor",
-  "no-stale-pidfile",
-  "no-running-step",
-  "workspace-removed",
-  "no-premature-kill",
-] as const;
-
-/** Checked once per run: nothing that is not ours was signalled. */
-export const RUN_INVARIANTS = ["no-foreign-kill"] as const;
-
-export const INVARIANTS = [...JOB_INVARIANTS, ...RUN_INVARIANTS] as const;
-
-export type InvariantName = (typeof INVARIANTS)[number];
-
-export interface Check {
-  invariant: InvariantName;
-  job: string;
-  ok: boolean;
-  /** What was expected and what was seen, for a person. */
-  detail: string;
-  /** Processes the check blames (live) and zombies it saw but does not count as alive. */
-  survivors: ProcessInfo[];
-  zombies: ProcessInfo[];
-}
+import { type ProcessInfo, describeProcesses, isAlive, isZombie } from "../result/process.js";
+import { type Check, fail, pass } from "../result/check.js";
 
 export interface Lease {
   jobId: string;
@@ -61,36 +31,6 @@ export interface Observation {
   workspaces: string[];
   /** The probe's starttime precision, for matching pid files to processes. */
   starttimeSlackTicks: number;
-}
-
-export const pass = (invariant: InvariantName, job: string, detail: string): Check => ({
-  invariant,
-  job,
-  ok: true,
-  detail,
-  survivors: [],
-  zombies: [],
-});
-
-export const fail = (invariant: InvariantName, job: string, detail: string, survivors: ProcessInfo[] = [], zombies: ProcessInfo[] = []): Check => ({
-  invariant,
-  job,
-  ok: false,
-  detail,
-  survivors,
-  zombies,
-});
-
-export function describeProcesses(processes: readonly ProcessInfo[]): string {
-  const groups = new Map<number, ProcessInfo[]>();
-  for (const p of processes) groups.set(p.pgid, [...(groups.get(p.pgid) ?? []), p]);
-  return [...groups]
-    .map(([pgid, members]) => {
-      const rss = members.reduce((sum, p) => sum + p.rssBytes, 0);
-      const lines = members.map((p) => `    pid ${p.pid} ${(p.rssBytes / 2 ** 20).toFixed(1)} MB ${p.state === "Z" ? "(zombie) " : ""}${p.args.slice(0, 160)}`);
-      return [`  pgid ${pgid}: ${members.length} process(es), ${(rss / 2 ** 20).toFixed(1)} MB RSS`, ...lines].join("\n");
-    })
-    .join("\n");
 }
 
 /** Groups held by a job that has not ended are not leaks: the job still owns them. */

@@ -2,10 +2,10 @@
 // that fault fires. A fault no scenario catches is a hole in the gate.
 import type { Fault } from "../protocol/faults.js";
 import type { Capabilities } from "../protocol/messages.js";
-import type { ScenarioResult, Verdict } from "../reports/result.js";
+import type { ScenarioResult, Verdict } from "../result/result.js";
 import { missingCapabilities } from "./engine-plan.js";
 import { type GateOptions, runGate } from "./gate.js";
-import type { InvariantName } from "./invariants.js";
+import type { InvariantName } from "../result/check.js";
 import type { Scenario } from "./scenario.js";
 
 /** For each fault: the invariant that must catch it, and the scenarios that exercise it. */

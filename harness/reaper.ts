@@ -4,7 +4,8 @@
 import { killProcesses } from "../os/process-group.js";
 import { ProcScan } from "./probes/proc-scan.js";
 import type { JobGroup } from "./invariants.js";
-import { type ProcessInfo, type Probe, isAlive } from "./probes/probe.js";
+import { type ProcessInfo, isAlive } from "../result/process.js";
+import type { Probe } from "./probes/probe.js";
 
 const MAX_ROUNDS = 5;
 

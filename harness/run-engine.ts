@@ -4,7 +4,7 @@
 import { rm } from "node:fs/promises";
 import { prepareRun } from "./adapters/lane.js";
 import type { Fault } from "../protocol/faults.js";
-import type { AdapterProfile } from "./adapters/profiles.js";
+import type { AdapterProfile } from "./adapters/profile.js";
 import { type EngineCommand, referenceEngine } from "./engine-command.js";
 import { EngineSession } from "./engine-session.js";
 import { StoppingError, activeRuns } from "./run-registry.js";

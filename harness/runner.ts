@@ -3,21 +3,22 @@
 import { randomBytes } from "node:crypto";
 import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../os/process-group.js";
-import type { ScenarioResult } from "../reports/result.js";
+import type { RunSnapshot, ScenarioResult } from "../result/result.js";
 import type { Fault } from "../protocol/faults.js";
-import type { AdapterProfile } from "./adapters/profiles.js";
+import type { AdapterProfile } from "./adapters/profile.js";
 import type { EngineCommand } from "./engine-command.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { startRunEngine } from "./run-engine.js";
 import { unobservable } from "./engine-plan.js";
-import { type Check, type InvariantName, type Observation, checkJob, fail, killsOfHeldChains, pass, prematureKills } from "./invariants.js";
+import { type Check, type InvariantName, fail, pass } from "../result/check.js";
+import { type Observation, checkJob, killsOfHeldChains, prematureKills } from "./invariants.js";
 import { groupsOf, observeRun } from "./observation.js";
-import type { ProcessInfo, Probe } from "./probes/probe.js";
+import type { ProcessInfo } from "../result/process.js";
+import type { Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
 import { type Action, type Scenario, triggers } from "./scenario.js";
 import { waitUntil } from "./wait-until.js";
 
-export { stopEngine } from "./engine-process.js";
 
 export interface RunOptions {
   /** The engine under test; the reference engine when absent. */
@@ -34,13 +35,6 @@ export interface RunOptions {
   /** Sees the run's tagged processes at three moments, for repro bundles and process trees. */
   onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
 }
-
-/** One look at the run's tagged processes: before the first submit, at each job's terminal
- *  event, and after the deadline (with the ledgers as the invariants last saw them). */
-export type RunSnapshot =
-  | { phase: "before"; processes: ProcessInfo[] }
-  | { phase: "terminal"; job: string; processes: ProcessInfo[] }
-  | { phase: "after"; processes: ProcessInfo[]; ledgers: EngineSnapshot["ledgers"] };
 
 export const DEFAULT_RUN_OPTIONS = {
   deadlineMs: 3_000,

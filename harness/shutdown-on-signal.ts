@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { ProcScan } from "./probes/proc-scan.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
-import { describeProcesses } from "./invariants.js";
+import { describeProcesses } from "../result/process.js";
 
 async function endEverything(reason: string, code: number): Promise<void> {
   // No new run may start from here on: a worker between two scenarios would outlive this list.

@@ -3,9 +3,9 @@
 // did not end. Started by `startWatchdog`; it runs as `node dist/harness/watchdog.js`.
 import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { describeProcesses } from "./invariants.js";
+import { describeProcesses } from "../result/process.js";
 import { ProcScan } from "./probes/proc-scan.js";
-import { isAlive } from "./probes/probe.js";
+import { isAlive } from "../result/process.js";
 import { reapRun } from "./reaper.js";
 import { waitUntil } from "./wait-until.js";
 

@@ -95,11 +95,17 @@ export interface JobSnapshot {
   runs: StepRun[];
 }
 
+/** Every job one resource manager was asked to release, in order, once per release. */
+export interface LedgerSnapshot {
+  manager: string;
+  releasedJobs: string[];
+}
+
 export interface EngineSnapshot {
   /** Releases still under way; a check is only final once this is 0. */
   releasesInFlight: number;
   jobs: JobSnapshot[];
-  ledgers: { manager: string; releasedJobs: string[] }[];
+  ledgers: LedgerSnapshot[];
   pool: PoolEntrySnapshot[];
   workspaces: { jobId: string; dir: string }[];
 }

@@ -1,6 +1,6 @@
 // What each invariant promises, in the words of the README's table: the "expected" half of a
 // failure. A Record over the union, so a new invariant cannot ship without its sentence.
-import type { InvariantName } from "../harness/invariants.js";
+import type { InvariantName } from "../result/check.js";
 
 export const INVARIANT_MEANING: Readonly<Record<InvariantName, string>> = {
   outcome: "the job ended the way the scenario expects",

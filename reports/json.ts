@@ -1,6 +1,6 @@
 // The whole result for machines. Keys are written sorted at every level, so two runs with the
 // same outcome diff cleanly whatever order the code built the objects in.
-import type { GateResult } from "./result.js";
+import type { GateResult } from "../result/result.js";
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);

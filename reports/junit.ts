@@ -3,7 +3,7 @@
 import { unreachable } from "../protocol/model.js";
 import { LEFT_BEHIND } from "./invariant-meaning.js";
 import { failureMarkdown, rerunMarkdown, scenarioHeading } from "./markdown.js";
-import type { GateResult, ScenarioResult } from "./result.js";
+import type { GateResult, ScenarioResult } from "../result/result.js";
 import { cdata, escapeXml } from "./xml.js";
 
 type Outcome = { kind: "pass" } | { kind: "skipped"; message: string } | { kind: "failure"; message: string; text: string } | { kind: "error"; message: string; text: string };

@@ -1,11 +1,11 @@
 // Markdown a person pastes into an issue: a verdict table (scenario × adapter), then each failure
 // with what was expected, what was seen and the command that re-runs just that case.
 import { unreachable } from "../protocol/model.js";
-import type { Check } from "../harness/invariants.js";
-import type { ProcessInfo } from "../harness/probes/probe.js";
+import type { Check } from "../result/check.js";
+import type { ProcessInfo } from "../result/process.js";
 import { INVARIANT_MEANING, LEFT_BEHIND, LEFT_BEHIND_MEANING } from "./invariant-meaning.js";
 import { groupsMarkdown } from "./process-table.js";
-import { type GateResult, type ScenarioResult, type Verdict, failedChecks } from "./result.js";
+import { type GateResult, type ScenarioResult, type Verdict, failedChecks } from "../result/result.js";
 import { failedNames, rerunCommand } from "./text-reporter.js";
 
 /** One thing that went wrong in a scenario. */

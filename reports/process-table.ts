@@ -1,5 +1,5 @@
 // Process tables for a person: who, whose child, which group, how big, how old, what command.
-import type { ProcessInfo } from "../harness/probes/probe.js";
+import type { ProcessInfo } from "../result/process.js";
 
 /** /proc reports starttime in clock ticks at USER_HZ, which Linux fixes at 100 for user space. */
 const USER_HZ = 100;

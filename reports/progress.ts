@@ -1,6 +1,6 @@
 // Progress for a person at a terminal: a counter on stderr that rewrites itself. In a CI log
 // (no TTY) it prints nothing, and the per-scenario lines on stdout are the progress.
-import type { ScenarioResult } from "./result.js";
+import type { ScenarioResult } from "../result/result.js";
 
 export interface Progress {
   done(result: ScenarioResult): void;

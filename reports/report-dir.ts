@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gateJson } from "./json.js";
 import { gateJunit } from "./junit.js";
 import { gateMarkdown } from "./markdown.js";
-import type { GateResult } from "./result.js";
+import type { GateResult } from "../result/result.js";
 import { resultTreeSvg } from "./result-tree.js";
 
 /** Writes the report files and returns their paths. */

@@ -3,10 +3,10 @@
 // at the terminal event and after the deadline, the leaked groups, the ledgers, the verdict and
 // the one command that reproduces it. Against a correct engine it is the matching control.
 import { unreachable } from "../protocol/model.js";
-import type { ProcessInfo } from "../harness/probes/probe.js";
+import type { ProcessInfo } from "../result/process.js";
 import { type Failure, failuresOf } from "./markdown.js";
 import { groupsMarkdown, processTableMarkdown } from "./process-table.js";
-import type { ScenarioResult, TimedSnapshot } from "./result.js";
+import type { ScenarioResult, TimedSnapshot } from "../result/result.js";
 import { failedNames } from "./text-reporter.js";
 
 export interface Versions {

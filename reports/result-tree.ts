@@ -1,7 +1,7 @@
 // Picks the two looks worth drawing for a scenario: the processes at the terminal event of the
 // first job that failed, and after the deadline.
 import { processTreeSvg } from "./svg-tree.js";
-import { type ScenarioResult, failedChecks } from "./result.js";
+import { type ScenarioResult, failedChecks } from "../result/result.js";
 
 /** The SVG of a scenario's process tree, or null when the run kept no snapshots. */
 export function resultTreeSvg(result: ScenarioResult): string | null {

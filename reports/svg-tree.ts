@@ -1,6 +1,6 @@
 // The process tree of one run at the terminal event and after the deadline, side by side: a
 // job's process that is red on the right survived the transition, which is the leak.
-import { type ProcessInfo, isZombie } from "../harness/probes/probe.js";
+import { type ProcessInfo, isZombie } from "../result/process.js";
 import { megabytes } from "./process-table.js";
 import { escapeXml } from "./xml.js";
 

@@ -1,7 +1,7 @@
 // Plain text for a terminal or a CI log: a line per scenario as it finishes, then each failure
 // with what was expected, what was seen, and the command that re-runs just that case.
-import { failedChecks, type GateResult, type ScenarioResult } from "./result.js";
-import { describeProcesses } from "../harness/invariants.js";
+import { failedChecks, type GateResult, type ScenarioResult } from "../result/result.js";
+import { describeProcesses } from "../result/process.js";
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Bench } from "tinybench";
-import { profileNamed } from "../../harness/adapters/profiles.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
 import { referenceEngine } from "../../harness/engine-command.js";
 import { EngineSession } from "../../harness/engine-session.js";
 import { activeRuns } from "../../harness/run-registry.js";

@@ -7,9 +7,10 @@ import { join } from "node:path";
 import { AcpClient } from "../../acp/acp-client.js";
 import { killGroup, taggedWith } from "../../os/process-group.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
-import type { ProcessInfo, Probe } from "../probes/probe.js";
-import { isAlive } from "../probes/probe.js";
-import type { AdapterProfile } from "./profiles.js";
+import type { ProcessInfo } from "../../result/process.js";
+import type { Probe } from "../probes/probe.js";
+import { isAlive } from "../../result/process.js";
+import type { AdapterProfile } from "./profile.js";
 
 export interface ChainRss {
   adapter: string;

@@ -1,10 +1,12 @@
 // The chain that leaked in the reference report: @zed-industries/claude-agent-acp through npm
 // exec, driving the Claude Code CLI its agent SDK carries. Offline: a dummy key and a loopback
 // model stub, so prompt turns really run and really end.
-import { type LanePlan, type PreparedRun, REAL_ADAPTER_PLAN } from "./lane.js";
-import { ModelStub, type StubTurn } from "./model-stub-server.js";
+import type { LanePlan, PreparedRun } from "./profile.js";
+import { REAL_ADAPTER_PLAN } from "./lane.js";
+import { ModelStub } from "./model-stub-server.js";
+import type { StubTurn } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
-import type { AdapterProfile } from "./profiles.js";
+import type { AdapterProfile } from "./profile.js";
 
 const PACKAGE = "@zed-industries/claude-agent-acp";
 const BIN = "claude-agent-acp";

@@ -4,7 +4,7 @@
 // turn itself, `models/<model>:streamGenerateContent?alt=sse`. The routing call is answered in
 // its schema so the CLI routes as it would online instead of logging a fallback.
 import type { ServerResponse } from "node:http";
-import type { StubTurn } from "./model-stub-server.js";
+import type { StubTurn } from "./stub-turn.js";
 
 /** A Gemini API call: `/<version>/models/<model>:<method>`. */
 export interface GeminiCall {

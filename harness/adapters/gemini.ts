@@ -1,9 +1,11 @@
 // Gemini CLI in its ACP mode, through npm exec. Offline: a dummy key, and the loopback model stub
 // answers the Gemini API (its routing call and the turn's stream), so prompt turns really finish.
-import { type PreparedRun, REAL_ADAPTER_PLAN } from "./lane.js";
-import { ModelStub, type StubTurn } from "./model-stub-server.js";
+import type { PreparedRun } from "./profile.js";
+import { REAL_ADAPTER_PLAN } from "./lane.js";
+import { ModelStub } from "./model-stub-server.js";
+import type { StubTurn } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
-import type { AdapterProfile } from "./profiles.js";
+import type { AdapterProfile } from "./profile.js";
 
 const PACKAGE = "@google/gemini-cli";
 const BIN = "gemini";

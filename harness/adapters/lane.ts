@@ -1,19 +1,7 @@
 // Which scenarios an adapter's lane runs, and how. The fake adapter runs every scenario as
 // written; a real adapter ignores the fake's knobs (latency, [fail], handshake behaviours), so
 // each real profile states per scenario what its model does, or why the scenario cannot run.
-import type { StubTurn } from "./model-stub-server.js";
-import type { AdapterProfile } from "./profiles.js";
-
-export type ScenarioPlan =
-  /**
-   * Runs with every turn answered by the profile's local model stub this way; `unset` drops
-   * variables the profile would set, to make the real adapter refuse for a real reason.
-   */
-  | { turn: StubTurn; unset?: readonly string[] }
-  /** Cannot run on this adapter; the reason is printed as a skip. */
-  | { skip: string };
-
-export type LanePlan = Readonly<Record<string, ScenarioPlan>>;
+import type { AdapterProfile, LanePlan, PreparedRun } from "./profile.js";
 
 const FAKE_KNOB = "it needs a fake-adapter knob a real chain does not have";
 const ONE_ANSWER = "and the stub answers every turn of a run alike";
@@ -41,12 +29,6 @@ export const REAL_ADAPTER_PLAN: LanePlan = {
   "adapter-untagged-member": { skip: `${FAKE_KNOB} (a child that clears its environment)` },
   "handshake-fail": { skip: `${FAKE_KNOB} (handshake behaviours)` },
 };
-
-/** What a profile set up for one scenario run: extra adapter env, torn down after the run. */
-export interface PreparedRun {
-  env: Record<string, string>;
-  dispose(): Promise<void>;
-}
 
 export interface Skip {
   scenario: string;

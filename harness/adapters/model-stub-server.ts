@@ -5,6 +5,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { answerGemini, geminiCall } from "./gemini-stub.js";
+import type { StubTurn } from "./stub-turn.js";
 
 /**
  * How the model answers a turn:
@@ -13,7 +14,6 @@ import { answerGemini, geminiCall } from "./gemini-stub.js";
  * - `hold`: every model call gets a stream that never ends, so the turn lasts until it is
  *   cancelled or its chain is killed.
  */
-export type StubTurn = "reply" | "fail" | "hold";
 
 export const STUB_REPLY = "stub reply: done";
 

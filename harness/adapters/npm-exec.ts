@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
 import { PACKAGE_ROOT } from "../compiled-paths.js";
-import type { Availability } from "./profiles.js";
+import type { Availability } from "./profile.js";
 
 /**
  * --offline: the package is a devDependency, so npm must never reach a registry for it;

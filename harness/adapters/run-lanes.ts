@@ -1,6 +1,6 @@
 // The gate over several adapter lanes: each lane runs the scenarios its plan allows, a real lane
 // first measures one chain's RSS, and a lane or scenario that cannot run is a skip with its reason.
-import { type GateResult, SCHEMA_VERSION, overall } from "../../reports/result.js";
+import { type GateResult, SCHEMA_VERSION, overall } from "../../result/result.js";
 import type { Capabilities } from "../../protocol/messages.js";
 import { missingCapabilities } from "../engine-plan.js";
 import { type GateOptions, runGate } from "../gate.js";
@@ -8,7 +8,7 @@ import { newRunId } from "../runner.js";
 import type { Scenario } from "../scenario.js";
 import { type ChainRss, chainLine, measureChain } from "./chain-rss.js";
 import { type Skip, planLane } from "./lane.js";
-import type { AdapterProfile } from "./profiles.js";
+import type { AdapterProfile } from "./profile.js";
 
 export interface LanesResult extends GateResult {
   skipped: Skip[];

@@ -1,7 +1,7 @@
 // Where a probe sees no tags, who a process belongs to is read from ancestry: a descendant of an
 // engine the harness started belongs to that run, a descendant of an adapter root the engine
 // leased belongs to that job and counts in the root's group.
-import type { ProcessInfo } from "./probe.js";
+import type { ProcessInfo } from "../../result/process.js";
 
 export interface KnownRoots {
   run: string;

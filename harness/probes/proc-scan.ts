@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
-import type { ProcessInfo, Probe } from "./probe.js";
+import type { ProcessInfo } from "../../result/process.js";
+import type { Probe } from "./probe.js";
 
 function readText(path: string): string | null {
   try {

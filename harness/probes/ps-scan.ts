@@ -6,7 +6,8 @@ import { uptime } from "node:os";
 import pidusage from "pidusage";
 import psList from "ps-list";
 import { TICKS_PER_SECOND } from "../../os/proc-stat.js";
-import type { ProcessInfo, Probe } from "./probe.js";
+import type { ProcessInfo } from "../../result/process.js";
+import type { Probe } from "./probe.js";
 
 export class PsScan implements Probe {
   readonly name = "ps" as const;

@@ -2,10 +2,10 @@
 // → claude, with turns answered by the loopback model stub.
 import { describe, expect, it } from "vitest";
 import { measureChain } from "../../harness/adapters/chain-rss.js";
-import { profileNamed } from "../../harness/adapters/profiles.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { newRunId } from "../../harness/runner.js";
-import type { ScenarioResult } from "../../reports/result.js";
+import type { ScenarioResult } from "../../result/result.js";
 import { gate, scenarios, verdicts } from "../support/gate.js";
 
 const claude = profileNamed("claude-agent-acp");

@@ -1,8 +1,8 @@
 // Gemini CLI's ACP mode through npm exec: npm exec → sh → node gemini → node gemini, with turns
 // answered offline by the loopback model stub's Gemini API.
 import { describe, expect, it } from "vitest";
-import { profileNamed } from "../../harness/adapters/profiles.js";
-import type { ScenarioResult } from "../../reports/result.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
+import type { ScenarioResult } from "../../result/result.js";
 import { gate, scenarios, verdicts } from "../support/gate.js";
 
 const gemini = profileNamed("gemini");

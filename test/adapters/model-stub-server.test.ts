@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ModelStub, STUB_REPLY, type StubTurn } from "../../harness/adapters/model-stub-server.js";
+import { ModelStub, STUB_REPLY } from "../../harness/adapters/model-stub-server.js";
+import type { StubTurn } from "../../harness/adapters/stub-turn.js";
 
 let stub: ModelStub | null = null;
 afterEach(async () => {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 
 const cli = (...args: string[]) =>
-  execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "soak", ...args], { reject: false });
+  execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), "soak", ...args], { reject: false });
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -3,12 +3,12 @@
 import { describe, expect, it } from "vitest";
 import { poolKey } from "../../protocol/adapter-launch.js";
 import { parseFlow } from "../../protocol/flow-schema.js";
-import { MiB, parseByteSize } from "../../bench/byte-size.js";
-import { leastSquares } from "../../bench/least-squares.js";
-import { MemInfoError, parseMemAvailable } from "../../bench/mem-available.js";
-import { chainEstimateBytes, projectPeak, wouldCrossFloor } from "../../bench/memory-floor.js";
-import { passJobs } from "../../bench/soak-pass.js";
-import { judge } from "../../bench/soak-result.js";
+import { MiB, parseByteSize } from "../../soak/byte-size.js";
+import { leastSquares } from "../../soak/least-squares.js";
+import { MemInfoError, parseMemAvailable } from "../../soak/mem-available.js";
+import { chainEstimateBytes, projectPeak, wouldCrossFloor } from "../../soak/memory-floor.js";
+import { passJobs } from "../../soak/pass.js";
+import { judge } from "../../soak/result.js";
 import { scenarios } from "../support/gate.js";
 
 describe("leastSquares", () => {

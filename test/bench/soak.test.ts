@@ -1,13 +1,13 @@
 // Short soaks against real engines and real fake-adapter chains: the faulted exit-abandon path
 // must show one chain per job, the sound one a flat line, and the floor must stop a run early.
 import { describe, expect, it } from "vitest";
-import { MiB } from "../../bench/byte-size.js";
-import { readMemAvailable } from "../../bench/mem-available.js";
-import { DEFAULT_SOAK_OPTIONS, type SoakOptions, runSoak } from "../../bench/soak-runner.js";
-import { SOAK_EXIT } from "../../bench/soak-result.js";
-import { profileNamed } from "../../harness/adapters/profiles.js";
+import { MiB } from "../../soak/byte-size.js";
+import { readMemAvailable } from "../../soak/mem-available.js";
+import { DEFAULT_SOAK_OPTIONS, type SoakOptions, runSoak } from "../../soak/runner.js";
+import { SOAK_EXIT } from "../../soak/result.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
-import { isAlive } from "../../harness/probes/probe.js";
+import { isAlive } from "../../result/process.js";
 import { scenarios } from "../support/gate.js";
 
 const probe = new ProcScan();

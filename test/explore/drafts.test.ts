@@ -2,9 +2,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseFlow } from "../../protocol/flow-schema.js";
-import { flowArbitrary } from "../../harness/explore/flow-arbitrary.js";
-import { toFlowDocument } from "../../harness/explore/flow-draft.js";
-import { formatReplay, parseReplay } from "../../harness/explore/replay-token.js";
+import { flowArbitrary } from "../../explore/flow-arbitrary.js";
+import { toFlowDocument } from "../../explore/flow-draft.js";
+import { formatReplay, parseReplay } from "../../explore/replay-token.js";
 import { UsageError } from "../../harness/usage-error.js";
 
 describe("generated flows", () => {

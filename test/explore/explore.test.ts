@@ -3,9 +3,9 @@
 // wrote a scenario for, shrinks it, replays it, and writes it as a scenario the gate fails.
 import { describe, expect, it } from "vitest";
 import type { Fault } from "../../protocol/faults.js";
-import { type ExploreOptions, type ExploreResult, explore } from "../../harness/explore/explore.js";
-import { parseReplay } from "../../harness/explore/replay-token.js";
-import { scenarioText } from "../../harness/explore/scenario-file.js";
+import { type ExploreOptions, type ExploreResult, explore } from "../../explore/explore.js";
+import { parseReplay } from "../../explore/replay-token.js";
+import { scenarioText } from "../../explore/scenario-file.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { failedInvariants, gate } from "../support/gate.js";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 
 const cli = (...args: string[]) =>
-  execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), ...args], { reject: false, all: true });
+  execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), ...args], { reject: false, all: true });
 
 describe("reapcheck gate, as a CI runs it", () => {
   it("exits 1 on the reference report's bug, naming the scenario, the invariant and the surviving group", async () => {

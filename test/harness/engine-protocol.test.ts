@@ -14,7 +14,7 @@ import { ProcScan } from "../../harness/probes/proc-scan.js";
 const SHIM = join(PACKAGE_ROOT, "test/fixtures/shim-engine.mjs");
 const shim = (broken = "none") => shellEngine(`SHIM_BREAK=${broken} ${process.execPath} ${SHIM}`);
 const cli = (...args: string[]) =>
-  execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), ...args], { reject: false, all: true, timeout: 60_000 });
+  execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), ...args], { reject: false, all: true, timeout: 60_000 });
 
 describe("reapcheck conformance", () => {
   it("passes every rule on the reference engine", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Fault } from "../../protocol/faults.js";
-import { JOB_INVARIANTS } from "../../harness/invariants.js";
+import { JOB_INVARIANTS } from "../../result/check.js";
 import { FAULT_TARGETS } from "../../harness/mutate.js";
 import { failedInvariants, gate, scenarios, verdicts } from "../support/gate.js";
 

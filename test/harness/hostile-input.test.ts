@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 
 const cli = (...args: string[]) =>
-  execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), ...args], { reject: false, all: true, timeout: 60_000 });
+  execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), ...args], { reject: false, all: true, timeout: 60_000 });
 
 const scenario = (id: string, extra = "") => `id: ${id}
 title: one sleep step

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CAPABILITIES } from "../../engine/engine.js";
 import { FAULTS, type Fault } from "../../protocol/faults.js";
-import { profileNamed } from "../../harness/adapters/profiles.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
 import { FAULT_TARGETS, runMutate } from "../../harness/mutate.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";

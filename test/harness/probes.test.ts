@@ -4,7 +4,7 @@ import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import { attributeByAncestry } from "../../harness/probes/attribution.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { PsScan } from "../../harness/probes/ps-scan.js";
-import { isZombie } from "../../harness/probes/probe.js";
+import { isZombie } from "../../result/process.js";
 import type { JobSnapshot } from "../../protocol/messages.js";
 import { type Observation, checkJob } from "../../harness/invariants.js";
 import { waitUntil } from "../../harness/wait-until.js";

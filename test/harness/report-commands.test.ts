@@ -8,7 +8,7 @@ import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { SCENARIO_DIR } from "../support/gate.js";
 import { parseXml } from "../reports/xml-check.js";
 
-const cli = (...args: string[]) => execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), ...args], { reject: false });
+const cli = (...args: string[]) => execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), ...args], { reject: false });
 
 let dir: string;
 beforeAll(async () => {

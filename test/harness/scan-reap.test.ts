@@ -6,7 +6,7 @@ import { isSameProcessAlive, readStat } from "../../os/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 
-const cli = (...args: string[]) => execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), ...args], { reject: false });
+const cli = (...args: string[]) => execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), ...args], { reject: false });
 const started: ChildProcess[] = [];
 
 async function sleeper(env: Record<string, string>): Promise<{ pid: number; starttime: number }> {

@@ -128,7 +128,7 @@ describe("a malformed scenario document", () => {
     const scratch = await mkdtemp(join(tmpdir(), "reapcheck-fuzz-tmp-"));
     try {
       await writeFile(join(dir, "fuzz.yaml"), stringify({ ...valid(), jobs: [] }));
-      const { exitCode, stderr } = await execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir], {
+      const { exitCode, stderr } = await execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), "gate", "--scenarios", dir], {
         reject: false,
         env: { TMPDIR: scratch },
       });

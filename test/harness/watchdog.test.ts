@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isSameProcessAlive, readStat } from "../../os/proc-stat.js";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
-import { isAlive } from "../../harness/probes/probe.js";
+import { isAlive } from "../../result/process.js";
 import { waitUntil } from "../../harness/wait-until.js";
 
 const probe = new ProcScan();
@@ -52,7 +52,7 @@ expect:
     ["SIGINT", 130],
     ["SIGTERM", 143],
   ] as const)("by %s shuts down in order, reaps what the engine left, and reports it as a leak", async (signal, code) => {
-    const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
+    const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
       reject: false,
     });
     const started = await waitUntil(() => runsOf(harness.pid!), (r) => r.chains >= 3, { deadlineMs: 30_000 });
@@ -69,7 +69,7 @@ expect:
 
   it("by SIGKILL leaves nothing: its watchdog reaps the run's tag even when the engine's own shutdown leaks", async () => {
     // shutdown-skips-release: the engine, seeing its driver gone, shuts down but leaves its chain.
-    const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
+    const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), "gate", "--scenarios", dir, "--fault", "shutdown-skips-release"], {
       reject: false,
     });
     const started = await waitUntil(() => runsOf(harness.pid!), (r) => r.chains >= 3, { deadlineMs: 30_000 });
@@ -99,7 +99,7 @@ expect:
   it("whose stdout reader went away (gate | head -1) ends its runs, leaves no folder and exits 141, not 1", async () => {
     const tmp = await mkdtemp(join(tmpdir(), "reapcheck-epipe-"));
     try {
-      const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/harness/cli.js"), "gate", "--only", "complete", "--only", "shared-adapter", "--only", "halt", "--concurrency", "1"], {
+      const harness = execa(process.execPath, [join(PACKAGE_ROOT, "dist/cli/main.js"), "gate", "--only", "complete", "--only", "shared-adapter", "--only", "halt", "--concurrency", "1"], {
         reject: false,
         env: { TMPDIR: tmp },
         stderr: "pipe",

@@ -1,7 +1,7 @@
 // The writers' fixed input: a gate result captured from a real run (exit-abandon with its fault,
 // and complete passing), and the normalising that keeps goldens stable when it is re-captured.
 import { readFileSync } from "node:fs";
-import type { GateResult } from "../../reports/result.js";
+import type { GateResult } from "../../result/result.js";
 
 export const FIXTURE = new URL("./fixtures/gate-exit-abandon-fault.json", import.meta.url);
 

@@ -2,7 +2,7 @@
 // testcase per scenario × invariant, and each failure's text the Markdown of that failure.
 import { describe, expect, it } from "vitest";
 import { gateJunit } from "../../reports/junit.js";
-import type { GateResult } from "../../reports/result.js";
+import type { GateResult } from "../../result/result.js";
 import { fixture } from "./fixture.js";
 import { type XmlElement, parseXml } from "./xml-check.js";
 

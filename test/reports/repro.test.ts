@@ -2,11 +2,11 @@
 // control says the process table did not change. Each run must leave nothing of its own behind.
 import { afterEach, describe, expect, it } from "vitest";
 import type { Fault } from "../../protocol/faults.js";
-import { profileNamed } from "../../harness/adapters/profiles.js";
-import { reproduce } from "../../harness/commands/repro.js";
-import { isAlive } from "../../harness/probes/probe.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
+import { reproduce } from "../../cli/repro.js";
+import { isAlive } from "../../result/process.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
-import type { ScenarioResult } from "../../reports/result.js";
+import type { ScenarioResult } from "../../result/result.js";
 import { scenarios } from "../support/gate.js";
 
 const probe = new ProcScan();

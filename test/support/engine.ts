@@ -2,13 +2,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { profileNamed } from "../../harness/adapters/profiles.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
 import type { Fault } from "../../protocol/faults.js";
 import { type EngineCommand, referenceEngine } from "../../harness/engine-command.js";
 import { EngineProcess } from "../../harness/engine-process.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { reapRun } from "../../harness/reaper.js";
-import { newRunId, stopEngine } from "../../harness/runner.js";
+import { stopEngine } from "../../harness/engine-process.js";
+import { newRunId } from "../../harness/runner.js";
 
 export interface TestEngine {
   run: string;

@@ -1,11 +1,11 @@
 // Test helpers: the repo's scenarios, run in-process through the real harness and real engines.
 import { fileURLToPath } from "node:url";
-import { profileNamed } from "../../harness/adapters/profiles.js";
-import { runGate } from "../../harness/gate.js";
+import { profileNamed } from "../../harness/adapters/registry.js";
+import { type GateOptions, runGate } from "../../harness/gate.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
-import { DEFAULT_RUN_OPTIONS, type RunOptions } from "../../harness/runner.js";
+import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";
 import { loadScenario, scenarioFiles, selectScenarios, type Scenario } from "../../harness/scenario.js";
-import type { GateResult } from "../../reports/result.js";
+import type { GateResult } from "../../result/result.js";
 
 export const SCENARIO_DIR = fileURLToPath(new URL("../../scenarios", import.meta.url));
 
@@ -13,7 +13,7 @@ export function scenarios(...only: string[]): Scenario[] {
   return selectScenarios(scenarioFiles(SCENARIO_DIR).map(loadScenario), only);
 }
 
-export function gate(selected: Scenario[], options: Partial<RunOptions> = {}): Promise<GateResult> {
+export function gate(selected: Scenario[], options: Partial<GateOptions> = {}): Promise<GateResult> {
   return runGate(selected, {
     ...DEFAULT_RUN_OPTIONS,
     adapter: profileNamed("fake"),

@@ -1,0 +1,59 @@
+// `reapcheck mutate`: the gate once per fault; exits 0 only if every fault is caught by the
+// invariant named for it and the clean run passes.
+import type { Command } from "commander";
+import { type Fault, parseFaults } from "../protocol/faults.js";
+import { profileNamed } from "../harness/adapters/registry.js";
+import { defaultConcurrency } from "../harness/gate.js";
+import { mutateTable, runMutate } from "../harness/mutate.js";
+import { ProcScan } from "../harness/probes/proc-scan.js";
+import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
+import { EXIT } from "../harness/usage-error.js";
+import { DEFAULT_SCENARIO_DIR, ENGINE_COMMAND_HELP, collect, engineLine, engineUnderTest, loadScenarios, positiveInt } from "./options.js";
+
+interface MutateFlags {
+  engineCommand?: string;
+  fault: string[];
+  targeted?: boolean;
+  scenarios: string;
+  deadline: number;
+  concurrency: number;
+  json?: boolean;
+}
+
+export function registerMutate(program: Command): void {
+  program
+    .command("mutate")
+    .description("run the gate once per fault and show which invariant catches each")
+    .option("--engine-command <command>", ENGINE_COMMAND_HELP)
+    .option("--fault <name>", "only this fault (repeatable; default: every fault the engine implements)", collect, [])
+    .option("--targeted", "run each fault only against the scenarios it targets (fast)")
+    .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
+    .option("--deadline <ms>", "how long invariants may take to hold", positiveInt, DEFAULT_RUN_OPTIONS.deadlineMs)
+    .option("--concurrency <n>", "scenarios run at once", positiveInt, defaultConcurrency())
+    .option("--json", "print one JSON result object instead of a table")
+    .action(async (flags: MutateFlags) => {
+      const asked = parseFaults(flags.fault);
+      const scenarios = loadScenarios(flags.scenarios);
+      const probe = new ProcScan();
+      const engine = await engineUnderTest(flags.engineCommand, asked, probe);
+      const faults: Fault[] = asked.length > 0 ? asked : engine.hello.capabilities.faults;
+      if (flags.json !== true) console.error(engineLine(engine.hello));
+      const result = await runMutate(
+        scenarios,
+        faults,
+        {
+          ...DEFAULT_RUN_OPTIONS,
+          engine: engine.command,
+          capabilities: engine.hello.capabilities,
+          adapter: profileNamed("fake"),
+          probe,
+          deadlineMs: flags.deadline,
+          concurrency: flags.concurrency,
+        },
+        flags.targeted === true,
+        flags.json === true ? undefined : (row) => console.error(`${row.caught ? "caught" : "MISSED"} ${row.fault}`),
+      );
+      console.log(flags.json === true ? JSON.stringify(result, null, 2) : mutateTable(result));
+      process.exitCode = result.verdict === "pass" ? EXIT.pass : EXIT.fail;
+    });
+}
