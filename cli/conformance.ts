@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { conformanceText, runConformance } from "../harness/conformance.js";
 import { referenceEngine, shellEngine } from "../harness/engine-command.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
-import { EXIT } from "../harness/usage-error.js";
+import { exitCodeFor } from "../result/exit-code.js";
 import { ENGINE_COMMAND_HELP } from "./options.js";
 
 export function registerConformance(program: Command): void {
@@ -17,6 +17,6 @@ export function registerConformance(program: Command): void {
       const command = flags.engineCommand === undefined ? referenceEngine() : shellEngine(flags.engineCommand);
       const result = await runConformance(command, new ProcScan());
       console.log(flags.json === true ? JSON.stringify(result, null, 2) : conformanceText(result));
-      process.exitCode = result.verdict === "pass" ? EXIT.pass : EXIT.fail;
+      process.exitCode = exitCodeFor(result.verdict);
     });
 }

@@ -11,7 +11,7 @@ import { DEFAULT_LIMITS } from "../explore/model.js";
 import { parseReplay } from "../explore/replay-token.js";
 import { scenarioText } from "../explore/scenario-file.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
-import { EXIT } from "../harness/usage-error.js";
+import { EXIT } from "../result/exit-code.js";
 import { collect, positiveInt } from "./options.js";
 
 interface ExploreFlags {

@@ -9,14 +9,14 @@ import { writeReportDir } from "../reports/report-dir.js";
 import { summaryText } from "../reports/text-reporter.js";
 import { unreachable } from "../protocol/model.js";
 import { type LanesResult, skipsText } from "../harness/adapters/run-lanes.js";
-import { UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
 
 export const FORMATS = ["text", "md", "json", "junit"] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** `--json` predates `--format` and stays its shorthand; the two may not disagree. */
 export function chooseFormat(format: Format, json: boolean): Format {
-  if (json && format !== "text" && format !== "json") throw new UsageError(`--json and --format ${format} disagree; pick one`);
+  if (json && format !== "text" && format !== "json") throw new InputError(`--json and --format ${format} disagree; pick one`);
   return json ? "json" : format;
 }
 
@@ -57,7 +57,7 @@ export function prepareOutputs(files: { report?: string; junit?: string }): void
     try {
       makeFolder(files.report);
     } catch (error) {
-      throw new UsageError(`--report ${files.report}: cannot write there (${why(error)})`);
+      throw new InputError(`--report ${files.report}: cannot write there (${why(error)})`);
     }
   }
   if (files.junit !== undefined) {
@@ -65,7 +65,7 @@ export function prepareOutputs(files: { report?: string; junit?: string }): void
       if (existsSync(files.junit) && statSync(files.junit).isDirectory()) throw new Error("a folder");
       accessSync(dirname(resolve(files.junit)), constants.W_OK);
     } catch (error) {
-      throw new UsageError(`--junit ${files.junit}: cannot write there (${why(error)})`);
+      throw new InputError(`--junit ${files.junit}: cannot write there (${why(error)})`);
     }
   }
 }

@@ -7,7 +7,8 @@ import { PROFILES, profileNamed } from "../harness/adapters/registry.js";
 import { runLanes } from "../harness/adapters/run-lanes.js";
 import { defaultConcurrency } from "../harness/gate.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
-import { EXIT, UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
+import { exitCodeFor } from "../result/exit-code.js";
 import { FORMATS, type Format, chooseFormat, prepareOutputs, render, writeFiles } from "./gate-output.js";
 import {
   DEFAULT_SCENARIO_DIR,
@@ -62,7 +63,7 @@ export function registerGate(program: Command): void {
       // One named lane that cannot run is bad input; under "all" it is a skip with its reason.
       const adapters = flags.adapter === "all" ? Object.values(PROFILES) : [profileNamed(flags.adapter)];
       const availability = adapters[0]!.available();
-      if (flags.adapter !== "all" && !availability.ok) throw new UsageError(`adapter ${flags.adapter} cannot run: ${availability.reason}`);
+      if (flags.adapter !== "all" && !availability.ok) throw new InputError(`adapter ${flags.adapter} cannot run: ${availability.reason}`);
       const scenarios = loadScenarios(paths.length > 0 ? paths : flags.scenarios, flags.only);
       prepareOutputs(flags);
       const probe = makeProbe(flags.probe);
@@ -91,7 +92,7 @@ export function registerGate(program: Command): void {
       console.log(render(format, gate).trimEnd());
       for (const file of await writeFiles(gate, flags)) console.error(`wrote ${file}`);
       // A gate that checked nothing proves nothing: it must not read as green.
-      if (gate.results.length === 0) throw new UsageError(`nothing was checked: ${scenarios.length === 0 ? "no scenario was selected" : "every scenario was skipped"}`);
-      process.exitCode = { pass: EXIT.pass, fail: EXIT.fail, error: EXIT.usage }[gate.verdict];
+      if (gate.results.length === 0) throw new InputError(`nothing was checked: ${scenarios.length === 0 ? "no scenario was selected" : "every scenario was skipped"}`);
+      process.exitCode = exitCodeFor(gate.verdict);
     });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The reapcheck command line: one file per command under commands/.
-// Exit codes: 0 every invariant held, 1 an invariant failed, 2 bad input or could not run.
+// The reapcheck command line: one file per command in this folder.
+// Exit codes (result/exit-code.ts): 0 every invariant held, 1 an invariant failed, 2 bad input or
+// could not run, 3 a bug of reapcheck's own.
 import { Command } from "commander";
 import { registerConformance } from "./conformance.js";
 import { registerExplain } from "./explain.js";
@@ -13,12 +14,13 @@ import { registerSoak } from "./soak.js";
 import { registerReap, registerScan } from "./scan.js";
 import { installSignalHandlers } from "../harness/shutdown-on-signal.js";
 import { startWatchdog } from "./start-watchdog.js";
-import { EXIT } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
+import { EXIT } from "../result/exit-code.js";
 
 const program = new Command()
   .name("reapcheck")
   .description("Proves a job engine releases everything a job acquired, on every way a job can end.")
-  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.usage));
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT.input));
 
 registerGate(program);
 registerList(program);
@@ -34,6 +36,13 @@ registerConformance(program);
 installSignalHandlers();
 startWatchdog();
 program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(`reapcheck: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = EXIT.usage;
+  // Bad input is said in one line; anything else is a bug of ours, and its stack is the report.
+  if (error instanceof InputError) {
+    console.error(`reapcheck: ${error.message}`);
+    process.exitCode = EXIT.input;
+  } else {
+    console.error("reapcheck: an internal error (a bug in reapcheck; please report it with this trace):");
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = EXIT.bug;
+  }
 });

@@ -7,7 +7,7 @@ import { defaultConcurrency } from "../harness/gate.js";
 import { mutateTable, runMutate } from "../harness/mutate.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
-import { EXIT } from "../harness/usage-error.js";
+import { exitCodeFor } from "../result/exit-code.js";
 import { DEFAULT_SCENARIO_DIR, ENGINE_COMMAND_HELP, collect, engineLine, engineUnderTest, loadScenarios, positiveInt } from "./options.js";
 
 interface MutateFlags {
@@ -54,6 +54,6 @@ export function registerMutate(program: Command): void {
         flags.json === true ? undefined : (row) => console.error(`${row.caught ? "caught" : "MISSED"} ${row.fault}`),
       );
       console.log(flags.json === true ? JSON.stringify(result, null, 2) : mutateTable(result));
-      process.exitCode = result.verdict === "pass" ? EXIT.pass : EXIT.fail;
+      process.exitCode = exitCodeFor(result.verdict);
     });
 }

@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from "../harness/compiled-paths.js";
 import { describeEngine } from "../harness/describe-engine.js";
 import { type EngineCommand, referenceEngine, shellEngine } from "../harness/engine-command.js";
 import { type Scenario, loadScenario, scenarioFiles, selectScenarios } from "../harness/scenario.js";
-import { UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { PsScan } from "../harness/probes/ps-scan.js";
@@ -34,10 +34,10 @@ export function collect(value: string, previous: string[]): string[] {
  */
 export function loadScenarios(paths: string | readonly string[], only: readonly string[] = []): Scenario[] {
   const files = (typeof paths === "string" ? [paths] : paths).flatMap((path) => {
-    if (!existsSync(path)) throw new UsageError(`no scenario file or folder ${path}`);
+    if (!existsSync(path)) throw new InputError(`no scenario file or folder ${path}`);
     if (!statSync(path).isDirectory()) return [path];
     const found = scenarioFiles(path);
-    if (found.length === 0) throw new UsageError(`no scenario files (*.yaml) in ${path}`);
+    if (found.length === 0) throw new InputError(`no scenario files (*.yaml) in ${path}`);
     return found;
   });
   return selectScenarios(files.map(loadScenario), only);
@@ -73,7 +73,7 @@ export async function engineUnderTest(flag: string | undefined, faults: readonly
   const hello = await describeEngine(command, probe);
   const lacking = faults.filter((f) => !hello.capabilities.faults.includes(f));
   if (lacking.length > 0) {
-    throw new UsageError(
+    throw new InputError(
       `${command.label} does not implement fault ${lacking.join(", ")}; it implements: ${hello.capabilities.faults.join(", ") || "none"}`,
     );
   }

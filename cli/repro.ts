@@ -12,7 +12,8 @@ import type { Probe } from "../harness/probes/probe.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
 import type { Scenario } from "../harness/scenario.js";
-import { EXIT, UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
+import { exitCodeFor } from "../result/exit-code.js";
 import { DEFAULT_SCENARIO_DIR, ENGINE_COMMAND_HELP, type EngineUnderTest, collect, engineUnderTest, positiveInt } from "./options.js";
 import { displayPath, resolveScenario } from "./resolve-scenario.js";
 import { SnapshotCollector } from "./snapshots.js";
@@ -50,7 +51,7 @@ export async function reproduce(scenario: Scenario, options: ReproOptions): Prom
   );
   const ran = lanes.results[0];
   if (ran === undefined) {
-    throw new UsageError(`${scenario.id} does not run on ${options.adapter.name}: ${lanes.skipped.map((s) => s.reason).join("; ")}`);
+    throw new InputError(`${scenario.id} does not run on ${options.adapter.name}: ${lanes.skipped.map((s) => s.reason).join("; ")}`);
   }
   const result = snapshots.attach(ran);
   const bundle = reproMarkdown({
@@ -86,7 +87,7 @@ export function registerRepro(program: Command): void {
       const faults = parseFaults(flags.fault);
       const adapter = profileNamed(flags.adapter);
       const availability = adapter.available();
-      if (!availability.ok) throw new UsageError(`adapter ${adapter.name} cannot run: ${availability.reason}`);
+      if (!availability.ok) throw new InputError(`adapter ${adapter.name} cannot run: ${availability.reason}`);
       const scenario = resolveScenario(name, flags.scenarios);
       const probe = new ProcScan();
       const engine = await engineUnderTest(flags.engineCommand, faults, probe);
@@ -104,6 +105,6 @@ export function registerRepro(program: Command): void {
         await writeFile(flags.out, bundle);
         console.error(`wrote ${flags.out}: ${result.scenario} ${result.verdict}`);
       }
-      process.exitCode = { pass: EXIT.pass, fail: EXIT.fail, error: EXIT.usage }[result.verdict];
+      process.exitCode = exitCodeFor(result.verdict);
     });
 }

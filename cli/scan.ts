@@ -5,7 +5,8 @@ import { describeProcesses } from "../result/process.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { type ProcessInfo, isAlive } from "../result/process.js";
 import { reapRun } from "../harness/reaper.js";
-import { EXIT, UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
+import { EXIT } from "../result/exit-code.js";
 import { uptimeTicks, TICKS_PER_SECOND } from "../os/proc-stat.js";
 
 async function tagged(): Promise<ProcessInfo[]> {
@@ -49,7 +50,7 @@ export function registerReap(program: Command): void {
     .description("kill every live process tagged with one run")
     .requiredOption("--run <id>", "the run whose processes to end (see `reapcheck scan`)")
     .action(async (flags: { run: string }) => {
-      if (!/^[A-Za-z0-9_.-]+$/.test(flags.run)) throw new UsageError(`not a run id: "${flags.run}"`);
+      if (!/^[A-Za-z0-9_.-]+$/.test(flags.run)) throw new InputError(`not a run id: "${flags.run}"`);
       const reaped = await reapRun(flags.run, new ProcScan());
       console.log(reaped.length === 0 ? `run ${flags.run}: nothing to reap` : `run ${flags.run}: reaped\n${describeProcesses(reaped)}`);
       process.exitCode = EXIT.pass;

@@ -13,7 +13,7 @@ import { DEFAULT_SOAK_OPTIONS, type SoakProgress, runSoak } from "../soak/runner
 import { progressLine, summaryText } from "../soak/text.js";
 import { profileNamed } from "../harness/adapters/registry.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
-import { UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
 import { DEFAULT_SCENARIO_DIR, collect, loadScenarios, positiveInt } from "./options.js";
 
 interface SoakFlags {
@@ -106,12 +106,12 @@ export function registerSoak(program: Command): void {
       const faults = parseFaults(flags.fault);
       const adapter = profileNamed(flags.adapter);
       const availability = adapter.available();
-      if (!availability.ok) throw new UsageError(`adapter ${adapter.name} cannot run: ${availability.reason}`);
+      if (!availability.ok) throw new InputError(`adapter ${adapter.name} cannot run: ${availability.reason}`);
       const [scenario] = loadScenarios(flags.scenarios, [flags.transition]);
       try {
         readMemAvailable();
       } catch (error) {
-        if (error instanceof MemInfoError) throw new UsageError(`the soak needs the host's MemAvailable: ${error.message}`);
+        if (error instanceof MemInfoError) throw new InputError(`the soak needs the host's MemAvailable: ${error.message}`);
         throw error;
       }
       const progress = progressPrinter();

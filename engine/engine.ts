@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AdapterProfiles } from "../protocol/adapter-launch.js";
 import { FAULTS, releaseFaultFor } from "../protocol/faults.js";
+import { InputError } from "../protocol/input-error.js";
 import type { Capabilities, EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import {
   type Flow,
@@ -80,8 +81,6 @@ interface Job {
   end: (outcome: TerminalOutcome) => void;
 }
 
-export class UsageError extends Error {}
-
 export class Engine {
   private readonly jobs = new Map<string, Job>();
   private readonly acp: AcpProcessPool;
@@ -131,7 +130,7 @@ export class Engine {
   }
 
   submit(jobId: string, flow: Flow): void {
-    if (this.jobs.has(jobId)) throw new UsageError(`job ${jobId} exists already`);
+    if (this.jobs.has(jobId)) throw new InputError(`job ${jobId} exists already`);
     this.tick(this.createJob(jobId, flow, null, true));
   }
 
@@ -164,7 +163,7 @@ export class Engine {
 
   resume(jobId: string): void {
     const job = this.job(jobId);
-    if (job.state.kind !== "paused") throw new UsageError(`job ${jobId} is not paused`);
+    if (job.state.kind !== "paused") throw new InputError(`job ${jobId} is not paused`);
     job.state = { kind: "running" };
     job.loops.clear();
     this.options.emit({ event: "job.resumed", jobId });
@@ -205,7 +204,7 @@ export class Engine {
 
   private job(jobId: string): Job {
     const job = this.jobs.get(jobId);
-    if (job === undefined) throw new UsageError(`no job ${jobId}`);
+    if (job === undefined) throw new InputError(`no job ${jobId}`);
     return job;
   }
 

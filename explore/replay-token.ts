@@ -1,7 +1,7 @@
 // The token that names one counterexample: fast-check's seed and shrink path, plus the commands'
 // replay path (fc.commands shrinks only the commands a run executed, so a replay must be told
 // which those were): `<seed>:<path>~<replayPath>`.
-import { UsageError } from "../harness/usage-error.js";
+import { InputError } from "../protocol/input-error.js";
 
 export interface ReplayToken {
   seed: number;
@@ -15,6 +15,6 @@ export function formatReplay(token: ReplayToken): string {
 
 export function parseReplay(text: string): ReplayToken {
   const match = /^(-?\d+):(\d+(?::\d+)*)(?:~([A-Za-z0-9+/]*:[A-Za-z0-9+/]*))?$/.exec(text);
-  if (match === null) throw new UsageError(`not a replay token: "${text}" (expected <seed>:<path>, as printed by a failing explore)`);
+  if (match === null) throw new InputError(`not a replay token: "${text}" (expected <seed>:<path>, as printed by a failing explore)`);
   return { seed: Number(match[1]), path: match[2]!, replayPath: match[3] ?? null };
 }

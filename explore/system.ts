@@ -7,7 +7,7 @@ import type { FlowDocument } from "../protocol/flow-schema.js";
 import { fakeProfile } from "../harness/adapters/registry.js";
 import type { EngineSession } from "../harness/engine-session.js";
 import { type Check, fail } from "../result/check.js";
-import { type Observation, checkJob, killsOfHeldChains } from "../harness/invariants.js";
+import { type Observation, checkJobs, killsOfHeldChains } from "../harness/invariants.js";
 import { describeProcesses } from "../result/process.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { type ProcessInfo, isAlive } from "../result/process.js";
@@ -38,7 +38,6 @@ function seenOf(job: JobSnapshot | undefined): Seen {
       return "terminal";
     case "paused":
       return job.runs.some((r) => r.status === "running") ? "running" : "paused";
-    case "pending":
     case "running":
       return "running";
   }
@@ -188,12 +187,16 @@ export class ExploreSystem {
   }
 
   private checks(model: ExploreModel, obs: Observation): Check[] {
-    const expected = new Map(model.jobs.map((j) => [this.id(j.name), j.expect]));
-    const checks = obs.state.jobs.flatMap((job) => {
-      const expect = expected.get(job.id) ?? null;
-      return job.state.kind === "terminal" || expect !== null ? checkJob(job.id, expect, obs) : [];
-    });
-    for (const [job, detail] of killsOfHeldChains(this.session.events)) checks.push(fail("no-premature-kill", job, detail));
+    const expectations = new Map(model.jobs.map((j) => [this.id(j.name), j.expect]));
+    const judged = new Map(
+      obs.state.jobs
+        .map((job) => [job.id, expectations.get(job.id) ?? null] as const)
+        .filter(([id, expect]) => expect !== null || obs.state.jobs.find((j) => j.id === id)?.state.kind === "terminal"),
+    );
+    const premature = killsOfHeldChains(this.session.events);
+    const checks = checkJobs(judged, obs, premature);
+    // A live job's chain killed under it is a violation now, not once the job has ended.
+    for (const [job, detail] of premature) if (!judged.has(job)) checks.push(fail("no-premature-kill", job, detail));
     // Jobs of an engine that is gone (shut down, or ended before a crash) are in no ledger now;
     // what is left to check is that nothing carries their tag.
     const present = new Set(obs.state.jobs.map((j) => j.id));

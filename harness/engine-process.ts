@@ -9,7 +9,7 @@ import type { EngineCommand } from "./engine-command.js";
 import { EventLog } from "./event-log.js";
 import { checkHello } from "./hello-check.js";
 import { activeRuns } from "./run-registry.js";
-import { UsageError } from "./usage-error.js";
+import { InputError } from "../protocol/input-error.js";
 
 /** A live engine that does not answer within this is wedged: the request fails instead of hanging the harness. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -32,7 +32,7 @@ export interface EngineExit {
 }
 
 /** The engine would not start or broke the protocol: bad input, exit 2. */
-export class EngineStartError extends UsageError {}
+export class EngineStartError extends InputError {}
 
 export class EngineProcess extends EventLog {
   readonly exited: Promise<EngineExit>;

@@ -1,4 +1,4 @@
-// The invariants every ended job must satisfy (DESIGN.md §4), as pure checks over one
+// The invariants every ended job must satisfy, as pure checks over one
 // observation: the engine's state, the process table and the leases the engine announced.
 import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import type { Expectation } from "./scenario.js";
@@ -175,4 +175,27 @@ export function killsOfHeldChains(events: readonly EngineEvent[]): Map<string, s
     }
   }
   return found;
+}
+
+/**
+ * Every job invariant for each job given, with its expectation (null: not named by the scenario),
+ * no-premature-kill from the violations the witnesses found. The gate and the explorer both ask here.
+ */
+export function checkJobs(expected: ReadonlyMap<string, Expectation | null>, obs: Observation, premature: ReadonlyMap<string, string>): Check[] {
+  return [...expected].flatMap(([id, expectation]) => {
+    const prematureKill = premature.get(id);
+    return [
+      ...checkJob(id, expectation, obs),
+      prematureKill === undefined ? pass("no-premature-kill", id, "every adapter it leased lived as long as it did") : fail("no-premature-kill", id, prematureKill),
+    ];
+  });
+}
+
+/** No foreign kill: each process planted behind a recycled pid file must still be alive. */
+export function foreignKills(decoys: readonly { pid: number; alive: boolean }[]): Check[] {
+  return decoys.map((decoy) =>
+    decoy.alive
+      ? pass("no-foreign-kill", "*", `pid ${decoy.pid}, recycled in a pid file, was left alone`)
+      : fail("no-foreign-kill", "*", `pid ${decoy.pid} was named by a pid file with another process's starttime, and was killed: it was not ours`),
+  );
 }

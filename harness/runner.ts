@@ -10,8 +10,8 @@ import type { EngineCommand } from "./engine-command.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
 import { startRunEngine } from "./run-engine.js";
 import { unobservable } from "./engine-plan.js";
-import { type Check, type InvariantName, fail, pass } from "../result/check.js";
-import { type Observation, checkJob, killsOfHeldChains, prematureKills } from "./invariants.js";
+import type { Check, InvariantName } from "../result/check.js";
+import { type Observation, checkJobs, foreignKills, killsOfHeldChains, prematureKills } from "./invariants.js";
 import { groupsOf, observeRun } from "./observation.js";
 import type { ProcessInfo } from "../result/process.js";
 import type { Probe } from "./probes/probe.js";
@@ -189,27 +189,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       quiet = obs.state.releasesInFlight === 0;
       lastLedgers = obs.state.ledgers;
       const ids = new Set([...scenario.jobs.map((j) => jobIdOf(j.id)), ...obs.state.jobs.map((j) => j.id)]);
-      return [...ids].flatMap((id) => {
-        const expected = scenario.expect[shortId(id)] ?? null;
-        const prematureKill = premature.get(id);
-        return [
-          ...checkJob(id, expected, obs),
-          prematureKill === undefined
-            ? pass("no-premature-kill", id, "every adapter it leased lived as long as it did")
-            : fail("no-premature-kill", id, prematureKill),
-        ].filter((c) => !notObservable.has(c.invariant));
-      });
+      const expected = new Map([...ids].map((id) => [id, scenario.expect[shortId(id)] ?? null]));
+      return checkJobs(expected, obs, premature).filter((c) => !notObservable.has(c.invariant));
     };
     for (const [job, detail] of killsOfHeldChains(engine.events)) if (!premature.has(job)) premature.set(job, detail);
     const settled = await waitUntil(evaluate, (all) => quiet && all.every((c) => c.ok), { deadlineMs: options.deadlineMs });
     checks = settled.value.map((c) => ({ ...c, job: shortId(c.job) }));
-    for (const decoy of decoys) {
-      checks.push(
-        decoyAlive(decoy)
-          ? pass("no-foreign-kill", "*", `pid ${decoy.pid}, recycled in a pid file, was left alone`)
-          : fail("no-foreign-kill", "*", `pid ${decoy.pid} was named by a pid file with another process's starttime, and was killed: it was not ours`),
-      );
-    }
+    checks.push(...foreignKills(decoys.map((d) => ({ pid: d.pid, alive: decoyAlive(d) }))));
     await Promise.all(pendingSnapshots);
     await snapshot((processes) => ({ phase: "after", processes, ledgers: lastLedgers }));
     if (actionErrors.length > 0) throw new Error(`actions failed: ${actionErrors.join("; ")}`);

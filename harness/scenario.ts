@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { EngineEvent } from "../protocol/messages.js";
 import { type FlowDocument, type SchemaIssue, durationMs, flowSchema, formatPath, issuesOf } from "../protocol/flow-schema.js";
 import { OUTCOME_KINDS } from "../protocol/model.js";
+import { InputError } from "../protocol/input-error.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
 
@@ -102,7 +103,7 @@ export interface Scenario {
   expect: Record<string, Expectation>;
 }
 
-export class ScenarioError extends Error {
+export class ScenarioError extends InputError {
   constructor(
     readonly file: string,
     readonly line: number | null,

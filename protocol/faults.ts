@@ -1,6 +1,7 @@
 // The named faults of the protocol: each brings back one known bug, so the harness can prove it
 // sees it. An engine implements the ones it can and lists them in its hello.
 import { type TerminalOutcome, unreachable } from "./model.js";
+import { InputError } from "./input-error.js";
 
 export const FAULTS = {
   "complete-skips-release": "a job that completes is not released",
@@ -26,7 +27,7 @@ export const FAULTS = {
 
 export type Fault = keyof typeof FAULTS;
 
-export class UnknownFaultError extends Error {}
+export class UnknownFaultError extends InputError {}
 
 export function isFault(name: string): name is Fault {
   return Object.hasOwn(FAULTS, name);

@@ -2,6 +2,7 @@
 // The engine and the harness share it, so a flow one accepts the other accepts too.
 import { z } from "zod";
 import type { AgentSpec, ExitRule, Executor, Flow, StepSpec } from "./model.js";
+import { InputError } from "./input-error.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
 
@@ -210,7 +211,7 @@ export function issuesOf(error: z.ZodError): SchemaIssue[] {
   }));
 }
 
-export class FlowError extends Error {
+export class FlowError extends InputError {
   constructor(readonly issues: SchemaIssue[]) {
     super(issues.map((i) => `${formatPath(i.path) || "(flow)"}: ${i.message}`).join("; "));
   }

@@ -64,7 +64,7 @@ export interface Flow {
   steps: StepSpec[];
 }
 
-export type StepRunStatus = "running" | "completed" | "failed" | "cancelled" | "skipped";
+export type StepRunStatus = "running" | "completed" | "failed" | "cancelled";
 
 export interface StepRun {
   id: string;
@@ -111,7 +111,6 @@ export type PauseReason =
   | { kind: "loop_limit"; step: string; rule: string };
 
 export type JobState =
-  | { kind: "pending" }
   | { kind: "running" }
   | { kind: "paused"; reason: PauseReason }
   | { kind: "terminal"; status: TerminalStatus; outcome: TerminalOutcome };

@@ -1,7 +1,7 @@
 // The invariants by name, and what one check of one of them found: the unit every writer reports.
 import type { ProcessInfo } from "./process.js";
 
-/** Checked for every job that ended (DESIGN.md §4, in its order, after the outcome). */
+/** Checked for every job that ended, the outcome first. */
 export const JOB_INVARIANTS = [
   "outcome",
   "released",

@@ -3,6 +3,7 @@ import { compiled } from "../compiled-paths.js";
 import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
 import { geminiProfile } from "./gemini.js";
 import type { AdapterProfile } from "./profile.js";
+import { InputError } from "../../protocol/input-error.js";
 
 export const fakeProfile: AdapterProfile = {
   name: "fake",
@@ -18,7 +19,7 @@ export const PROFILES: Readonly<Record<string, AdapterProfile>> = {
   [geminiProfile.name]: geminiProfile,
 };
 
-export class UnknownAdapterError extends Error {}
+export class UnknownAdapterError extends InputError {}
 
 export function profileNamed(name: string): AdapterProfile {
   const profile = PROFILES[name];

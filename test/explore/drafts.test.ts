@@ -5,7 +5,7 @@ import { parseFlow } from "../../protocol/flow-schema.js";
 import { flowArbitrary } from "../../explore/flow-arbitrary.js";
 import { toFlowDocument } from "../../explore/flow-draft.js";
 import { formatReplay, parseReplay } from "../../explore/replay-token.js";
-import { UsageError } from "../../harness/usage-error.js";
+import { InputError } from "../../protocol/input-error.js";
 
 describe("generated flows", () => {
   it("are valid flows, however far they were shrunk", () => {
@@ -38,7 +38,7 @@ describe("replay tokens", () => {
   });
 
   it("reject anything else as bad input", () => {
-    expect(() => parseReplay("seven")).toThrow(UsageError);
+    expect(() => parseReplay("seven")).toThrow(InputError);
     expect(() => parseReplay("7")).toThrow(/expected <seed>:<path>/);
   });
 });

@@ -1,0 +1,78 @@
+// The second engine: examples/python-engine, standard-library Python speaking the engine protocol.
+// The same scenarios and invariants judge it as the reference engine; its faults are caught the
+// same way, the reference report's bug among them, in the language it was first written in.
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { profileNamed } from "../../harness/adapters/registry.js";
+import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
+import { runConformance } from "../../harness/conformance.js";
+import { describeEngine } from "../../harness/describe-engine.js";
+import { shellEngine } from "../../harness/engine-command.js";
+import { missingCapabilities } from "../../harness/engine-plan.js";
+import { runMutate } from "../../harness/mutate.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";
+import type { Capabilities } from "../../protocol/messages.js";
+import type { ScenarioResult } from "../../result/result.js";
+import { failedInvariants, gate, scenarios, verdicts } from "../support/gate.js";
+
+const python = shellEngine(`python3 ${join(PACKAGE_ROOT, "examples/python-engine/engine.py")}`);
+let caps: Capabilities;
+
+beforeAll(async () => {
+  caps = (await describeEngine(python, new ProcScan())).capabilities;
+});
+
+const survivorArgs = (result: ScenarioResult | undefined): string[] =>
+  (result?.checks ?? []).filter((c) => !c.ok && c.invariant === "no-surviving-group").flatMap((c) => c.survivors.map((p) => p.args));
+
+describe("the Python engine", () => {
+  it("speaks the protocol: every conformance rule passes", async () => {
+    const result = await runConformance(python, new ProcScan());
+    expect(result.rules.filter((r) => r.verdict !== "pass")).toEqual([]);
+  });
+
+  it("can run the whole catalogue, and passes every scenario of it on the fake chain", async () => {
+    const all = scenarios();
+    expect(all.flatMap((s) => missingCapabilities(s, caps).map((m) => `${s.id}: ${m}`))).toEqual([]);
+    const result = await gate(all, { engine: python });
+    expect(verdicts(result)).toEqual(Object.fromEntries(all.map((s) => [s.id, "pass"])));
+  });
+
+  it("fails the reference report's bug, exit-abandon-skips-release, naming released and the surviving chain", async () => {
+    const result = await gate(scenarios("exit-abandon"), { engine: python, faults: ["exit-abandon-skips-release"] });
+    expect(verdicts(result)).toEqual({ "exit-abandon": "fail" });
+    expect(failedInvariants(result, "exit-abandon")).toEqual(expect.arrayContaining(["released", "no-surviving-group"]));
+    const leaked = survivorArgs(result.results[0]);
+    for (const part of ["wrapper.js", "agent.js", "cli.js"]) expect(leaked).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
+  });
+
+  it("mutate --targeted catches each fault it implements with the invariant named for it", async () => {
+    expect(caps.faults).toContain("exit-abandon-skips-release");
+    const result = await runMutate(
+      scenarios(),
+      caps.faults,
+      { ...DEFAULT_RUN_OPTIONS, engine: python, capabilities: caps, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 2, deadlineMs: 2_000 },
+      true,
+    );
+    expect(result.cleanFailures).toEqual([]);
+    expect(result.rows.filter((r) => !r.caught).map((r) => `${r.fault}: ${JSON.stringify(r.caughtBy)}`)).toEqual([]);
+    expect(result.rows.map((r) => r.fault)).toEqual(caps.faults);
+  });
+});
+
+const claude = profileNamed("claude-agent-acp");
+// A representative subset in the default run; `npm run gate:real` runs the lane in full.
+const CLAUDE_PATHS = ["complete", "exit-abandon", "cancel", "crash-restart"];
+
+describe.skipIf(!claude.available().ok)("the Python engine on the claude-agent-acp chain", () => {
+  it("passes key transitions with real prompt turns, and fails the seed bug naming the real chain", async () => {
+    const [clean, faulted] = await Promise.all([
+      gate(scenarios(...CLAUDE_PATHS), { engine: python, adapter: claude, deadlineMs: 5_000 }),
+      gate(scenarios("exit-abandon"), { engine: python, adapter: claude, faults: ["exit-abandon-skips-release"], concurrency: 1 }),
+    ]);
+    expect(verdicts(clean)).toEqual(Object.fromEntries(CLAUDE_PATHS.map((id) => [id, "pass"])));
+    expect(verdicts(faulted)).toEqual({ "exit-abandon": "fail" });
+    expect(survivorArgs(faulted.results[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^npm exec/), expect.stringMatching(/^claude/)]));
+  });
+});
