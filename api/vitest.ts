@@ -42,13 +42,13 @@ const SUITE_TAG = "REAPCHECK_SUITE";
 const POLL_MS = 50;
 
 const self = readStat(process.pid);
-// This worker's tag, set at module load so every child it spawns inherits it. Made of the
-// worker's own identity rather than drawn at random: a value inherited from a parent (a suite
+// This worker's tag, set by the first leakCheck() (not at import: the package has no side
+// effects) so every child the worker spawns from then on inherits it. Made of the worker's own
+// identity rather than drawn at random: a value inherited from a parent (a suite
 // that runs vitest) never matches, and the module evaluated again in the same worker (vitest
 // isolation) keeps recognising children started before. The thread id keeps `pool: "threads"`
 // workers, which share a pid but each have their own process.env, apart.
 const guardId = `${process.pid}-${self?.starttime ?? randomBytes(4).toString("hex")}-${threadId}`;
-process.env[GUARD_TAG] = guardId;
 
 function cmdline(stat: ProcStat): string {
   try {
@@ -113,6 +113,7 @@ async function killAndReport(found: readonly LeakedProcess[], kill: boolean, wha
  */
 export function leakCheck(options: LeakCheckOptions = {}): () => Promise<void> {
   const { deadlineMs = 2_000, ignore = () => false, kill = true } = options;
+  process.env[GUARD_TAG] = guardId;
   let baseline = new Set(workerProcesses().map(key));
   beforeEach(() => {
     baseline = new Set(workerProcesses().map(key));

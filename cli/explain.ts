@@ -7,7 +7,7 @@ import { parseFlow } from "../protocol/flow-schema.js";
 import { type Flow, type OUTCOME_KINDS, type TerminalOutcome, unreachable } from "../protocol/model.js";
 import type { Action, Scenario } from "../harness/scenario.js";
 import { flowDiagram } from "./flow-diagram.js";
-import { DEFAULT_SCENARIO_DIR } from "./options.js";
+import { DEFAULT_SCENARIO_DIR } from "../harness/scenario.js";
 import { displayPath, resolveScenario } from "./resolve-scenario.js";
 
 type OutcomeKind = (typeof OUTCOME_KINDS)[number];

@@ -5,7 +5,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
 import { parseFaults } from "../protocol/faults.js";
-import { explore } from "../explore/explore.js";
+import { EXPLORE_DEFAULTS, explore } from "../explore/explore.js";
 import { type FindingLinks, findingText } from "../explore/finding-text.js";
 import { DEFAULT_LIMITS } from "../explore/model.js";
 import { parseReplay } from "../explore/replay-token.js";
@@ -31,7 +31,6 @@ function integer(value: string): number {
   return n;
 }
 
-export const EXPLORE_DEFAULTS = { runs: 200, maxCommands: 6, deadlineMs: 1_500, drainMs: 20_000, killGraceMs: 500, out: "reapcheck-explore" } as const;
 
 export function registerExplore(program: Command): void {
   program

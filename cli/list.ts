@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { FAULTS } from "../protocol/faults.js";
 import { PROFILES } from "../harness/adapters/registry.js";
 import type { Scenario } from "../harness/scenario.js";
-import { DEFAULT_SCENARIO_DIR, loadScenarios } from "./options.js";
+import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../harness/scenario.js";
 
 /** The ways the scenario's jobs are expected to end, each once: "failed abandoned". */
 function expectedEnds(scenario: Scenario): string {

@@ -8,7 +8,9 @@ import { mutateTable, runMutate } from "../harness/mutate.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
 import { exitCodeFor } from "../result/exit-code.js";
-import { DEFAULT_SCENARIO_DIR, ENGINE_COMMAND_HELP, collect, engineLine, engineUnderTest, loadScenarios, positiveInt } from "./options.js";
+import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../harness/scenario.js";
+import { ENGINE_COMMAND_HELP, collect, positiveInt } from "./options.js";
+import { engineLine, engineUnderTest } from "../harness/describe-engine.js";
 
 interface MutateFlags {
   engineCommand?: string;

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, relative } from "node:path";
 import { type Scenario, loadScenario } from "../harness/scenario.js";
-import { loadScenarios } from "./options.js";
+import { loadScenarios } from "../harness/scenario.js";
 
 export function resolveScenario(nameOrFile: string, dir: string): Scenario {
   if (existsSync(nameOrFile)) return loadScenario(nameOrFile);

@@ -14,7 +14,8 @@ import { progressLine, summaryText } from "../soak/text.js";
 import { profileNamed } from "../harness/adapters/registry.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { InputError } from "../protocol/input-error.js";
-import { DEFAULT_SCENARIO_DIR, collect, loadScenarios, positiveInt } from "./options.js";
+import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../harness/scenario.js";
+import { collect, positiveInt } from "./options.js";
 
 interface SoakFlags {
   jobs: number;

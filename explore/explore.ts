@@ -8,6 +8,9 @@ import { type ReplayToken, formatReplay } from "./replay-token.js";
 import { type RunRecord, runCommands } from "./run-commands.js";
 import type { SystemOptions } from "./system.js";
 
+/** What `reapcheck explore` runs with when told nothing else. */
+export const EXPLORE_DEFAULTS = { runs: 200, maxCommands: 6, deadlineMs: 1_500, drainMs: 20_000, killGraceMs: 500, out: "reapcheck-explore" } as const;
+
 export interface ExploreOptions extends SystemOptions {
   runs: number;
   seed: number;
@@ -36,7 +39,7 @@ export type ExploreResult =
     };
 
 /** A history's verdict, with which of its commands ran (their preconditions held). */
-interface Verdict {
+interface HistoryVerdict {
   failure: unknown;
   ran: boolean[];
 }
@@ -51,7 +54,7 @@ function restoreRan(commands: Iterable<ExploreCommand>, ran: readonly boolean[])
   [...commands].forEach((command, i) => ((command as Marked).hasRan = ran[i] ?? false));
 }
 
-async function runOnce(commands: Iterable<ExploreCommand>, options: ExploreOptions): Promise<Verdict> {
+async function runOnce(commands: Iterable<ExploreCommand>, options: ExploreOptions): Promise<HistoryVerdict> {
   const record = await runCommands(commands, options);
   options.onRun?.(record.failure !== null);
   return { failure: record.failure, ran: [...commands].map((command) => (command as Marked).hasRan === true) };
@@ -64,7 +67,7 @@ function messageOf(error: unknown): string {
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   // Shrinking often draws a history already run: a draft field the flow does not use was shrunk,
   // and the flow document is the same. Such a history is not run again: its verdict is reused.
-  const verdicts = new Map<string, Verdict>();
+  const verdicts = new Map<string, HistoryVerdict>();
   const property = fc.asyncProperty(commandsArbitrary(options.limits, options.maxCommands, options.replay?.replayPath ?? undefined), async (commands) => {
     const key = [...commands].map(String).join("\n");
     const verdict = verdicts.get(key) ?? (await runOnce(commands, options));

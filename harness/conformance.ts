@@ -38,8 +38,8 @@ export interface ConformanceResult {
   verdict: "pass" | "fail";
 }
 
-const REPLY_MS = 5_000;
-const EXIT_MS = 10_000;
+/** How long each rule waits for the engine (a reply, an event, an exit), by default. */
+const WAIT_MS = 10_000;
 
 const pass = (rule: ConformanceRule, detail: string): RuleOutcome => ({ rule, verdict: "pass", detail });
 const fail = (rule: ConformanceRule, detail: string): RuleOutcome => ({ rule, verdict: "fail", detail });
@@ -79,7 +79,7 @@ interface Session {
   close(): Promise<{ left: number; what: string }>;
 }
 
-async function open(command: EngineCommand, probe: Probe): Promise<Session> {
+async function open(command: EngineCommand, probe: Probe, waitMs: number): Promise<Session> {
   const run = newRunId();
   const stateDir = activeRuns.openStateDir(run);
   const engine = new EngineProcess({
@@ -98,7 +98,7 @@ async function open(command: EngineCommand, probe: Probe): Promise<Session> {
     engine,
     run,
     close: async () => {
-      await stopEngine(engine);
+      await stopEngine(engine, waitMs);
       const left = await reapRun(run, probe, groupsOf(engine.events));
       await rm(stateDir, { recursive: true, force: true });
       activeRuns.delete(run);
@@ -111,18 +111,18 @@ const terminalOf = (engine: EngineProcess, jobId: string, ms: number): Promise<E
   engine.waitFor((e) => e.event === "job.terminal" && e.jobId === jobId, ms);
 
 /** The rules that need a running engine, in order, on one engine process. */
-async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutcome[]> {
+async function liveRules(session: Session, hello: HelloReply, waitMs: number): Promise<RuleOutcome[]> {
   const { engine, run } = session;
   const out: RuleOutcome[] = [];
   const caps = hello.capabilities;
 
   const before = engine.refusals.length;
   engine.sendRaw("this is not a command {");
-  const refused = await waitUntil(async () => engine.refusals.length, (n) => n > before, { deadlineMs: REPLY_MS });
+  const refused = await waitUntil(async () => engine.refusals.length, (n) => n > before, { deadlineMs: waitMs });
   const stillServes = await engine.request({ cmd: "state" });
   out.push(
     !refused.ok
-      ? fail("malformed-line", `no {"id":null,"ok":false} reply to a line that is not JSON within ${REPLY_MS} ms`)
+      ? fail("malformed-line", `no {"id":null,"ok":false} reply to a line that is not JSON within ${waitMs} ms`)
       : !stillServes.ok
         ? fail("malformed-line", `after refusing a malformed line the engine no longer answers state: ${stillServes.error}`)
         : pass("malformed-line", "refused with id null, and went on serving"),
@@ -143,7 +143,7 @@ async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutco
   } else {
     const quick = `${run}.quick`;
     const submitted = await engine.request({ cmd: "submit", jobId: quick, flow: flows.quick });
-    const ended = submitted.ok ? await terminalOf(engine, quick, REPLY_MS * 2) : null;
+    const ended = submitted.ok ? await terminalOf(engine, quick, waitMs) : null;
     const started = engine.events.some((e) => e.event === "job.started" && e.jobId === quick);
     out.push(
       !submitted.ok
@@ -151,7 +151,7 @@ async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutco
         : !started
           ? fail("submit", "no job.started event for the submitted job")
           : ended === null
-            ? fail("submit", `no job.terminal event within ${REPLY_MS * 2} ms for a one-step flow`)
+            ? fail("submit", `no job.terminal event within ${waitMs} ms for a one-step flow`)
             : ended.event === "job.terminal" && ended.outcome.kind === "completed"
               ? pass("submit", "job.started, then job.terminal completed")
               : fail("submit", `the one-step flow ended ${JSON.stringify(ended)}`),
@@ -175,9 +175,9 @@ async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutco
     } else {
       const held = `${run}.held`;
       const reply = await engine.request({ cmd: "submit", jobId: held, flow: flows.long });
-      const running = reply.ok ? await engine.waitFor((e) => e.event === "step.started" && e.jobId === held, REPLY_MS * 2) : null;
+      const running = reply.ok ? await engine.waitFor((e) => e.event === "step.started" && e.jobId === held, waitMs) : null;
       const cancelled = running === null ? null : await engine.request({ cmd: "cancel", jobId: held });
-      const ended = cancelled?.ok === true ? await terminalOf(engine, held, REPLY_MS) : null;
+      const ended = cancelled?.ok === true ? await terminalOf(engine, held, waitMs) : null;
       out.push(
         !reply.ok
           ? fail("cancel", `submit refused: ${reply.error}`)
@@ -186,7 +186,7 @@ async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutco
             : cancelled?.ok !== true
               ? fail("cancel", `cancel refused: ${cancelled?.ok === false ? cancelled.error : "no reply"}`)
               : ended === null
-                ? fail("cancel", `no job.terminal within ${REPLY_MS} ms of the cancel`)
+                ? fail("cancel", `no job.terminal within ${waitMs} ms of the cancel`)
                 : ended.event === "job.terminal" && ended.outcome.kind === "cancelled"
                   ? pass("cancel", "the running job ended cancelled")
                   : fail("cancel", `the cancelled job ended ${JSON.stringify(ended)}`),
@@ -195,13 +195,13 @@ async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutco
   }
 
   const bye = await engine.request({ cmd: "shutdown" });
-  const exit = await Promise.race([engine.exited, new Promise<null>((r) => setTimeout(() => r(null), EXIT_MS))]);
+  const exit = await Promise.race([engine.exited, new Promise<null>((r) => setTimeout(() => r(null), waitMs))]);
   const { left, what } = await session.close();
   out.push(
     !bye.ok
       ? fail("shutdown", `shutdown refused: ${bye.error}`)
       : exit === null
-        ? fail("shutdown", `the engine answered shutdown but had not exited ${EXIT_MS} ms later`)
+        ? fail("shutdown", `the engine answered shutdown but had not exited ${waitMs} ms later`)
         : left > 0
           ? fail("shutdown", `after shutdown ${left} process(es) of the run were still alive (reaped): ${what}`)
           : exit.code !== 0
@@ -212,9 +212,9 @@ async function liveRules(session: Session, hello: HelloReply): Promise<RuleOutco
 }
 
 /** The driver goes away mid-job: the engine must end it, release everything, and exit. */
-async function stdinRule(command: EngineCommand, probe: Probe, caps: Capabilities): Promise<RuleOutcome> {
+async function stdinRule(command: EngineCommand, probe: Probe, caps: Capabilities, waitMs: number): Promise<RuleOutcome> {
   const flows = flowsFor(caps);
-  const session = await open(command, probe);
+  const session = await open(command, probe, waitMs);
   const { engine, run } = session;
   try {
     await engine.ready;
@@ -222,13 +222,13 @@ async function stdinRule(command: EngineCommand, probe: Probe, caps: Capabilitie
       const jobId = `${run}.held`;
       await engine.request({ cmd: "submit", jobId, flow: flows.long });
       const busy = flows.long.steps[0]!.agent !== undefined ? "agent.prompt_sent" : "step.started";
-      await engine.waitFor((e) => e.event === busy && "jobId" in e && e.jobId === jobId, REPLY_MS * 2);
+      await engine.waitFor((e) => e.event === busy && "jobId" in e && e.jobId === jobId, waitMs);
     }
     engine.closeInput();
-    const exit = await Promise.race([engine.exited, new Promise<null>((r) => setTimeout(() => r(null), EXIT_MS))]);
+    const exit = await Promise.race([engine.exited, new Promise<null>((r) => setTimeout(() => r(null), waitMs))]);
     if (exit === null) {
       await session.close();
-      return fail("stdin-closed", `still running ${EXIT_MS} ms after its stdin closed`);
+      return fail("stdin-closed", `still running ${waitMs} ms after its stdin closed`);
     }
     const { left, what } = await session.close();
     if (left > 0) return fail("stdin-closed", `exited, but left ${left} process(es) of its run alive (reaped): ${what}`);
@@ -240,8 +240,9 @@ async function stdinRule(command: EngineCommand, probe: Probe, caps: Capabilitie
   }
 }
 
-export async function runConformance(command: EngineCommand, probe: Probe): Promise<ConformanceResult> {
-  const session = await open(command, probe);
+export async function runConformance(command: EngineCommand, probe: Probe, options: { waitMs?: number } = {}): Promise<ConformanceResult> {
+  const waitMs = options.waitMs ?? WAIT_MS;
+  const session = await open(command, probe, waitMs);
   let hello: HelloReply;
   try {
     hello = await session.engine.ready;
@@ -251,8 +252,8 @@ export async function runConformance(command: EngineCommand, probe: Probe): Prom
     return { engine: command.label, rules, verdict: "fail" };
   }
   const rules = [pass("hello", `${hello.engine.name} ${hello.engine.version}, protocol ${hello.protocol}`)];
-  rules.push(...(await liveRules(session, hello)));
-  rules.push(await stdinRule(command, probe, hello.capabilities));
+  rules.push(...(await liveRules(session, hello, waitMs)));
+  rules.push(await stdinRule(command, probe, hello.capabilities, waitMs));
   return { engine: command.label, rules, verdict: rules.some((r) => r.verdict === "fail") ? "fail" : "pass" };
 }
 

@@ -1,9 +1,11 @@
 // Asks an engine what it is before a run: starts it on a scratch state folder, reads its hello,
 // shuts it down and reaps whatever it started. An engine that cannot do that is bad input.
 import { rm } from "node:fs/promises";
+import type { Fault } from "../protocol/faults.js";
+import { InputError } from "../protocol/input-error.js";
 import type { HelloReply } from "../protocol/messages.js";
 import { fakeProfile } from "./adapters/registry.js";
-import type { EngineCommand } from "./engine-command.js";
+import { type EngineCommand, referenceEngine, shellEngine } from "./engine-command.js";
 import { EngineProcess, stopEngine } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
@@ -33,4 +35,26 @@ export async function describeEngine(command: EngineCommand, probe: Probe): Prom
     await rm(stateDir, { recursive: true, force: true });
     activeRuns.delete(run);
   }
+}
+
+export interface EngineUnderTest {
+  command: EngineCommand;
+  hello: HelloReply;
+}
+
+/** The engine a command drives, asked for its capabilities first; a fault it lacks is bad input. */
+export async function engineUnderTest(flag: string | undefined, faults: readonly Fault[], probe: Probe, helloTimeoutMs?: number): Promise<EngineUnderTest> {
+  const command = flag === undefined ? referenceEngine() : shellEngine(flag, helloTimeoutMs);
+  const hello = await describeEngine(command, probe);
+  const lacking = faults.filter((f) => !hello.capabilities.faults.includes(f));
+  if (lacking.length > 0) {
+    throw new InputError(
+      `${command.label} does not implement fault ${lacking.join(", ")}; it implements: ${hello.capabilities.faults.join(", ") || "none"}`,
+    );
+  }
+  return { command, hello };
+}
+
+export function engineLine(hello: HelloReply): string {
+  return `engine: ${hello.engine.name} ${hello.engine.version} (protocol ${hello.protocol})`;
 }

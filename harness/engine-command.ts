@@ -6,6 +6,8 @@ export interface EngineCommand {
   argv: string[];
   /** How a person names it in a message: the command as given, or "the reference engine". */
   label: string;
+  /** How long it may take to answer hello (its start and boot recovery); 10 s when absent. */
+  helloTimeoutMs?: number;
 }
 
 export function referenceEngine(): EngineCommand {
@@ -13,6 +15,6 @@ export function referenceEngine(): EngineCommand {
 }
 
 /** A user's command line, run by the shell as it would be typed (`VAR=1 python3 engine.py` too). */
-export function shellEngine(command: string): EngineCommand {
-  return { argv: ["/bin/sh", "-c", command], label: `engine "${command}"` };
+export function shellEngine(command: string, helloTimeoutMs?: number): EngineCommand {
+  return { argv: ["/bin/sh", "-c", command], label: `engine "${command}"`, ...(helloTimeoutMs === undefined ? {} : { helloTimeoutMs }) };
 }

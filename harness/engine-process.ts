@@ -22,7 +22,6 @@ export interface EngineStart {
   run: string;
   command: EngineCommand;
   config: EngineConfig;
-  helloTimeoutMs?: number;
 }
 
 export interface EngineExit {
@@ -137,7 +136,7 @@ export class EngineProcess extends EventLog {
   private hello(): Promise<HelloReply> {
     const id = HELLO_ID;
     const label = this.start.command.label;
-    const timeoutMs = this.start.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    const timeoutMs = this.start.command.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     return new Promise<HelloReply>((resolve, reject) => {
       const fail = (what: string): void => {
         clearTimeout(timer);

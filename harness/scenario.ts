@@ -1,7 +1,8 @@
 // Scenario files: one YAML document per terminal transition, validated before anything spawns.
 // Every error names the file, the line and the field.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { PACKAGE_ROOT } from "./compiled-paths.js";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
 import type { EngineEvent } from "../protocol/messages.js";
@@ -224,4 +225,22 @@ export function triggers(action: Action, event: EngineEvent, engineIdOf: (id: st
   if (when === undefined || event.event !== when.event) return false;
   if (!("jobId" in event) || event.jobId !== engineIdOf(when.job)) return false;
   return when.step === undefined || ("step" in event && event.step === when.step);
+}
+
+/** The scenarios shipped with reapcheck: one per terminal transition. */
+export const DEFAULT_SCENARIO_DIR = join(PACKAGE_ROOT, "scenarios");
+
+/**
+ * Every scenario of the given files and folders, validated before anything runs; `only` picks by
+ * id. A folder without a scenario file is bad input: a gate over nothing proves nothing.
+ */
+export function loadScenarios(paths: string | readonly string[], only: readonly string[] = []): Scenario[] {
+  const files = (typeof paths === "string" ? [paths] : paths).flatMap((path) => {
+    if (!existsSync(path)) throw new InputError(`no scenario file or folder ${path}`);
+    if (!statSync(path).isDirectory()) return [path];
+    const found = scenarioFiles(path);
+    if (found.length === 0) throw new InputError(`no scenario files (*.yaml) in ${path}`);
+    return found;
+  });
+  return selectScenarios(files.map(loadScenario), only);
 }

@@ -15,7 +15,8 @@ export type SoakEnding =
 
 export type SoakVerdict = "clean" | "leak" | "memory-floor" | "refused" | "error";
 
-export interface ChainRss {
+/** The spread of one chain's peak RSS over every chain a soak saw. */
+export interface ChainRssSpread {
   /** Median over the chains the probe saw of each chain's largest RSS. */
   medianBytes: number;
   minBytes: number;
@@ -43,7 +44,7 @@ export interface SoakResult {
   fit: LinearFit | null;
   /** The engine's own RSS (MiB) against jobs done: a leak inside the engine shows here. */
   engineFit: LinearFit | null;
-  chainRss: ChainRss | null;
+  chainRss: ChainRssSpread | null;
   /** Live tagged process groups once the last job's release had time to finish. */
   liveGroupsAtEnd: number;
   /** Processes the harness had to kill after the engine shut down. */

@@ -15,7 +15,7 @@ import { waitUntil } from "../harness/wait-until.js";
 import { MiB } from "./byte-size.js";
 import { leastSquares } from "./least-squares.js";
 import { chainEstimateBytes, projectPeak, wouldCrossFloor } from "./memory-floor.js";
-import { type SoakEnding, type ChainRss, SOAK_SCHEMA_VERSION, type SoakResult, judge } from "./result.js";
+import { type SoakEnding, type ChainRssSpread, SOAK_SCHEMA_VERSION, type SoakResult, judge } from "./result.js";
 import { type SamplerInput, type SoakSample, look } from "./sampler.js";
 import { passJobs, runPass, unsoakable } from "./pass.js";
 
@@ -77,7 +77,7 @@ function chainsOf(scenario: Scenario, ballastMb: number | null): { chains: numbe
   return { chains: keys.size, ballastMb: largest };
 }
 
-function chainRssOf(maxByJob: ReadonlyMap<string, number>): ChainRss | null {
+function chainRssOf(maxByJob: ReadonlyMap<string, number>): ChainRssSpread | null {
   const sizes = [...maxByJob.values()].sort((a, b) => a - b);
   if (sizes.length === 0) return null;
   return {

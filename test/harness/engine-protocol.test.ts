@@ -45,13 +45,14 @@ describe("reapcheck conformance", () => {
     ["leaks-on-close", "stdin-closed"],
   ];
   it.each(broken)("a shim that breaks %s fails rule %s", async (breaks, rule) => {
-    const result = await runConformance(shim(breaks), new ProcScan());
+    // Short waits: each broken rule is seen at once or after these, and a shim that hangs costs little.
+    const result = await runConformance(shellEngine(`SHIM_BREAK=${breaks} ${process.execPath} ${SHIM}`, 1_500), new ProcScan(), { waitMs: 1_500 });
     expect(result.verdict).toBe("fail");
     expect(result.rules.filter((r) => r.verdict === "fail").map((r) => r.rule)).toContain(rule);
   });
 
   it("exits 1 from the command line on a broken shim, naming the rule", async () => {
-    const { exitCode, stdout } = await cli("conformance", "--engine-command", `SHIM_BREAK=unknown-ok ${process.execPath} ${SHIM}`);
+    const { exitCode, stdout } = await cli("conformance", "--wait", "2000", "--engine-command", `SHIM_BREAK=unknown-ok ${process.execPath} ${SHIM}`);
     expect(exitCode).toBe(1);
     expect(stdout).toMatch(/^FAIL\s+unknown-command/m);
   });
@@ -64,10 +65,10 @@ describe("an engine command that cannot be driven is bad input", () => {
     ["prints non-JSON", `SHIM_BREAK=non-json ${process.execPath} ${SHIM}`, /printed a line that is not a JSON object on stdout: "engine starting up\.\.\."/],
     ["answers with the wrong id", `SHIM_BREAK=wrong-id ${process.execPath} ${SHIM}`, /answered with id 42, which no request of ours carries/],
     ["speaks another version", `SHIM_BREAK=bad-version ${process.execPath} ${SHIM}`, /answered hello with protocol 2; reapcheck speaks 1/],
-    ["never answers hello", `SHIM_BREAK=no-hello ${process.execPath} ${SHIM}`, /did not answer hello within 10000 ms/],
+    ["never answers hello", `SHIM_BREAK=no-hello ${process.execPath} ${SHIM}`, /did not answer hello within 1500 ms/],
   ];
   it.each(cases)("an engine that %s: exit 2, one line naming the command", async (_, command, message) => {
-    const { exitCode, stderr, stdout } = await cli("gate", "--only", "complete", "--engine-command", command);
+    const { exitCode, stderr, stdout } = await cli("gate", "--only", "complete", "--hello-timeout", "1500", "--engine-command", command);
     expect(exitCode).toBe(2);
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toHaveLength(1);
