@@ -2,10 +2,10 @@
 // fresh engine with the fake adapter, and shrinks the first that breaks an invariant to the
 // smallest that still does. The shrunk case is then run once more to record how its jobs end.
 import fc from "fast-check";
-import { type ExploreCommand, commandsArbitrary } from "./commands.js";
+import { type ExploreMove, movesArbitrary } from "./moves.js";
 import type { Limits } from "./model.js";
 import { type ReplayToken, formatReplay } from "./replay-token.js";
-import { type RunRecord, runCommands } from "./run-commands.js";
+import { type RunRecord, playMoves } from "./play-moves.js";
 import type { SystemOptions } from "./system.js";
 
 /** What `reapcheck explore` runs with when told nothing else. */
@@ -50,12 +50,12 @@ interface HistoryVerdict {
  */
 type Marked = { hasRan?: boolean };
 
-function restoreRan(commands: Iterable<ExploreCommand>, ran: readonly boolean[]): void {
+function restoreRan(commands: Iterable<ExploreMove>, ran: readonly boolean[]): void {
   [...commands].forEach((command, i) => ((command as Marked).hasRan = ran[i] ?? false));
 }
 
-async function runOnce(commands: Iterable<ExploreCommand>, options: ExploreOptions): Promise<HistoryVerdict> {
-  const record = await runCommands(commands, options);
+async function runOnce(commands: Iterable<ExploreMove>, options: ExploreOptions): Promise<HistoryVerdict> {
+  const record = await playMoves(commands, options);
   options.onRun?.(record.failure !== null);
   return { failure: record.failure, ran: [...commands].map((command) => (command as Marked).hasRan === true) };
 }
@@ -68,7 +68,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   // Shrinking often draws a history already run: a draft field the flow does not use was shrunk,
   // and the flow document is the same. Such a history is not run again: its verdict is reused.
   const verdicts = new Map<string, HistoryVerdict>();
-  const property = fc.asyncProperty(commandsArbitrary(options.limits, options.maxCommands, options.replay?.replayPath ?? undefined), async (commands) => {
+  const property = fc.asyncProperty(movesArbitrary(options.limits, options.maxCommands, options.replay?.replayPath ?? undefined), async (commands) => {
     const key = [...commands].map(String).join("\n");
     const verdict = verdicts.get(key) ?? (await runOnce(commands, options));
     verdicts.set(key, verdict);
@@ -83,7 +83,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   if (!details.failed || details.counterexample === null) return { kind: "clean", seed: details.seed, runs: details.numRuns };
   const commands = details.counterexample[0];
   const replayPath = /replayPath="([^"]*)"/.exec(String(commands))?.[1] ?? null;
-  const recorded = await runCommands([...commands] as ExploreCommand[], options, true);
+  const recorded = await playMoves([...commands] as ExploreMove[], options, true);
   return {
     kind: "found",
     seed: details.seed,

@@ -5,7 +5,7 @@
 import { stringify } from "yaml";
 import { type Scenario, parseScenario } from "../harness/scenario.js";
 import type { HistoryEntry } from "./history.js";
-import type { RunRecord } from "./run-commands.js";
+import type { RunRecord } from "./play-moves.js";
 
 /** Untriggered actions start together; this keeps them in the history's order. */
 const ORDER_DELAY_MS = 100;

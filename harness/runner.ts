@@ -16,7 +16,8 @@ import { groupsOf, observeRun } from "./observation.js";
 import type { ProcessInfo } from "../result/process.js";
 import type { Probe } from "./probes/probe.js";
 import { reapRun } from "./reaper.js";
-import { type Action, type Scenario, triggers } from "./scenario.js";
+import type { Action, Scenario } from "./scenario.js";
+import { playScenario } from "./scenario-player.js";
 import { waitUntil } from "./wait-until.js";
 
 
@@ -63,19 +64,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let finalState: EngineSnapshot | null = null;
   const decoys: Decoy[] = [];
   const actionErrors: string[] = [];
-  const perform = async (action: Action): Promise<void> => {
-    if (action.delay_ms > 0) await new Promise((r) => setTimeout(r, action.delay_ms));
+  /** What acts on the engine as a whole; the player sends cancel and resume itself. */
+  const engineAction = async (action: Action): Promise<void> => {
     switch (action.do) {
-      case "cancel":
-      case "resume": {
-        const reply = await engine.request({ cmd: action.do, jobId: jobIdOf(action.job ?? "") });
-        if (!reply.ok) actionErrors.push(`${action.do}: ${reply.error}`);
-        return;
-      }
       case "shutdown": {
         const reply = await engine.request({ cmd: "shutdown" });
-        if (!reply.ok) actionErrors.push(`shutdown: ${reply.error}`);
-        else if (reply.state !== undefined) finalState = reply.state;
+        if (!reply.ok) throw new Error(reply.error);
+        if (reply.state !== undefined) finalState = reply.state;
         return;
       }
       case "crash-restart":
@@ -83,6 +78,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         return;
       case "plant-decoy":
         decoys.push(await plantDecoy(run, stateDir));
+        return;
+      case "cancel":
+      case "resume":
         return;
     }
   };
@@ -121,18 +119,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const pendingSnapshots: Promise<void>[] = [];
   let lastLedgers: EngineSnapshot["ledgers"] = [];
 
-  const pendingActions: Promise<void>[] = [];
-  const waiting = scenario.actions.filter((a) => a.when !== undefined);
   const stopListening = engine.onEvent((event) => {
     if (event.event === "job.terminal") {
       pendingSnapshots.push(snapshot((processes) => ({ phase: "terminal", job: shortId(event.jobId), processes })));
     }
     if (LEASE_MOMENTS.has(event.event)) watchLeases();
-    for (const action of [...waiting]) {
-      if (!triggers(action, event, jobIdOf)) continue;
-      waiting.splice(waiting.indexOf(action), 1);
-      pendingActions.push(perform(action));
-    }
   });
 
   const result = (verdict: ScenarioResult["verdict"], checks: Check[], reaped: ScenarioResult["reaped"], error: string | null): ScenarioResult => ({
@@ -157,27 +148,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     notObservable = unobservable(hello.capabilities);
     await snapshot((processes) => ({ phase: "before", processes }));
     // Decoys are in place before anything runs, so no crash can come before them.
-    const immediate = scenario.actions.filter((a) => a.when === undefined);
-    for (const action of immediate.filter((a) => a.do === "plant-decoy")) await perform(action);
-    for (const job of scenario.jobs) {
-      const reply = await engine.request({ cmd: "submit", jobId: jobIdOf(job.id), flow: job.flow });
-      if (!reply.ok) throw new Error(`submit ${job.id}: ${reply.error}`);
-    }
-    for (const action of immediate.filter((a) => a.do !== "plant-decoy")) pendingActions.push(perform(action));
-
-    // A crash-restart ends jobs in the next engine: wait on the session's log, which spans both.
-    const ended = await Promise.all(
-      scenario.jobs.map((job) =>
-        engine.waitFor((e) => e.event === "job.terminal" && e.jobId === jobIdOf(job.id), options.jobTimeoutMs),
-      ),
-    );
-    const stuck = scenario.jobs.filter((_, i) => ended[i] === null).map((j) => j.id);
-    if (stuck.length > 0) throw new Error(`jobs did not end within ${options.jobTimeoutMs} ms: ${stuck.join(", ")}`);
-    // An action whose moment never came means the scenario did not test what it says.
-    if (waiting.length > 0) {
-      throw new Error(`actions never triggered: ${waiting.map((a) => `${a.do} on ${a.when?.event} of ${a.when?.job}${a.when?.step === undefined ? "" : `/${a.when.step}`}`).join("; ")}`);
-    }
-    await Promise.all(pendingActions);
+    const early = (a: Action): boolean => a.when === undefined && a.do === "plant-decoy";
+    for (const action of scenario.actions.filter(early)) await engineAction(action);
+    const jobs = scenario.jobs.map((job) => ({ id: job.id, engineId: jobIdOf(job.id), flow: job.flow }));
+    const played = await playScenario(engine, jobs, scenario.actions.filter((a) => !early(a)), { jobTimeoutMs: options.jobTimeoutMs, engineAction });
+    if (played.problems.length > 0) throw new Error(played.problems.join("; "));
+    actionErrors.push(...played.actionErrors);
     await watching;
 
     // Polled until every check holds and no release is under way: a ledger seen between a

@@ -8,6 +8,7 @@ import type { AdapterProfile } from "../harness/adapters/profile.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { groupsOf } from "../harness/observation.js";
 import { reapRun } from "../harness/reaper.js";
+import { playScenario } from "../harness/scenario-player.js";
 import { startRunEngine } from "../harness/run-engine.js";
 import { DEFAULT_RUN_OPTIONS, newRunId } from "../harness/runner.js";
 import type { Scenario } from "../harness/scenario.js";
@@ -17,7 +18,7 @@ import { leastSquares } from "./least-squares.js";
 import { chainEstimateBytes, projectPeak, wouldCrossFloor } from "./memory-floor.js";
 import { type SoakEnding, type ChainRssSpread, SOAK_SCHEMA_VERSION, type SoakResult, judge } from "./result.js";
 import { type SamplerInput, type SoakSample, look } from "./sampler.js";
-import { passJobs, runPass, unsoakable } from "./pass.js";
+import { passJobs, unsoakable } from "./pass.js";
 
 export interface SoakOptions {
   scenario: Scenario;
@@ -199,10 +200,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       const index = next++;
       inFlight++;
-      const passErrors = await runPass(engine, options.scenario, passJobs(options.scenario, { run, index, ballastMb: options.ballastMb }), {
+      const jobs = passJobs(options.scenario, { run, index, ballastMb: options.ballastMb });
+      const played = await playScenario(engine, jobs, options.scenario.actions, {
         jobTimeoutMs: options.jobTimeoutMs,
         halted,
+        // unsoakable() turned away every scenario with an action on the engine as a whole.
+        engineAction: (action) => Promise.reject(new Error(`${action.do} acts on the whole engine a soak shares`)),
       });
+      const passErrors = [...played.problems, ...played.actionErrors];
       inFlight--;
       if (floorHit !== null) return;
       errors.push(...passErrors);

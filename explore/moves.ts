@@ -1,5 +1,5 @@
-// The explorer's commands: what a user or the host does to a running engine. Each runs against
-// the real system, updates the model, and then has the system checked against it.
+// The explorer's moves (fast-check's model commands): what a user or the host does to a running
+// engine. Each runs against the real system, updates the model, then has the system checked.
 import fc from "fast-check";
 import { flowArbitrary, weighted } from "./flow-arbitrary.js";
 import { type FlowDraft, toFlowDocument } from "./flow-draft.js";
@@ -7,7 +7,7 @@ import type { SettleMode } from "./history.js";
 import { type ExploreModel, type JobModel, type Limits, type Seen, expectIfPaused } from "./model.js";
 import type { ExploreSystem } from "./system.js";
 
-export type ExploreCommand = fc.AsyncCommand<ExploreModel, ExploreSystem>;
+export type ExploreMove = fc.AsyncCommand<ExploreModel, ExploreSystem>;
 
 const jobAt = (model: Readonly<ExploreModel>, pick: number): JobModel => model.jobs[pick % model.jobs.length]!;
 
@@ -24,7 +24,7 @@ async function settle(model: ExploreModel, system: ExploreSystem, then: SettleMo
   await system.settle(model);
 }
 
-class Submit implements ExploreCommand {
+class Submit implements ExploreMove {
   constructor(
     private readonly draft: FlowDraft,
     private readonly then: SettleMode,
@@ -48,7 +48,7 @@ class Submit implements ExploreCommand {
 }
 
 /** Cancels a job that has not ended, running or paused. */
-class Cancel implements ExploreCommand {
+class Cancel implements ExploreMove {
   constructor(
     private readonly pick: number,
     private readonly then: SettleMode,
@@ -70,7 +70,7 @@ class Cancel implements ExploreCommand {
   }
 }
 
-class Resume implements ExploreCommand {
+class Resume implements ExploreMove {
   constructor(
     private readonly pick: number,
     private readonly then: SettleMode,
@@ -94,7 +94,7 @@ class Resume implements ExploreCommand {
  * The engine goes away and a new one starts on the same state: SIGKILL, as the OOM killer would,
  * or a graceful shutdown (checked against the engine's final state). Paused jobs end with it.
  */
-class EngineEnds implements ExploreCommand {
+class EngineEnds implements ExploreMove {
   constructor(
     private readonly how: "crash-restart" | "shutdown",
     private readonly then: SettleMode,
@@ -127,7 +127,7 @@ class EngineEnds implements ExploreCommand {
 /** "idle" first: the simpler history, where a failure shows at the command that caused it. */
 const thenArbitrary = weighted<SettleMode>(["idle", 1], ["now", 1]);
 
-export function commandsArbitrary(limits: Limits, maxCommands: number, replayPath?: string): fc.Arbitrary<Iterable<ExploreCommand>> {
+export function movesArbitrary(limits: Limits, maxCommands: number, replayPath?: string): fc.Arbitrary<Iterable<ExploreMove>> {
   const submit = fc.tuple(flowArbitrary, thenArbitrary).map(([draft, then]) => new Submit(draft, then, limits));
   const pick = fc.tuple(fc.nat({ max: limits.maxJobs - 1 }), thenArbitrary);
   return fc.commands(

@@ -1,8 +1,8 @@
-// One explored run: a fresh engine, the commands in order (each checked), the run's end (checked
+// One explored run: a fresh engine, the moves in order (each checked), the run's end (checked
 // too), then the engine stopped and anything still tagged with the run reaped and reported.
 import fc from "fast-check";
 import type { Expectation } from "../harness/scenario.js";
-import type { ExploreCommand } from "./commands.js";
+import type { ExploreMove } from "./moves.js";
 import type { HistoryEntry } from "./history.js";
 import { type Limits, initialModel } from "./model.js";
 import { ExploreSystem, type SystemOptions } from "./system.js";
@@ -19,7 +19,7 @@ export interface RunRecord {
  * `record`: after a failure, let the jobs end anyway (unchecked), so the record knows how every
  * job ends; a scenario file needs that. Exploring skips it: a failure is all a shrink step needs.
  */
-export async function runCommands(commands: Iterable<ExploreCommand>, options: SystemOptions & { limits: Limits }, record = false): Promise<RunRecord> {
+export async function playMoves(commands: Iterable<ExploreMove>, options: SystemOptions & { limits: Limits }, record = false): Promise<RunRecord> {
   const system = await ExploreSystem.start(options);
   const model = initialModel(options.limits);
   let failure: unknown = null;
