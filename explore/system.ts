@@ -61,7 +61,7 @@ export class ExploreSystem {
     const run = newRunId();
     const engine = await startRunEngine(
       run,
-      { id: "explore", engine: {} },
+      { id: "explore", engine: {}, realAdapters: null },
       { adapter: fakeProfile, faults: options.faults, killGraceMs: options.killGraceMs, handshakeTimeoutMs: 5_000 },
       "reapcheck-explore",
     );

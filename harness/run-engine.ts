@@ -2,7 +2,7 @@
 // adapter, its per-run set-up), the run registered for signals and the watchdog. The gate, the
 // soak and anything else that drives an engine start it here, and end it with `close`.
 import { rm } from "node:fs/promises";
-import { prepareRun } from "./adapters/lane.js";
+import { type LaneScenario, prepareRun } from "./adapters/lane.js";
 import type { Fault } from "../protocol/faults.js";
 import type { AdapterProfile } from "./adapters/profile.js";
 import { type EngineCommand, referenceEngine } from "./engine-command.js";
@@ -28,13 +28,13 @@ export interface RunEngine {
 
 export async function startRunEngine(
   run: string,
-  scenario: { id: string; engine: EngineSettings },
+  scenario: LaneScenario & { engine: EngineSettings },
   options: RunEngineOptions,
   label = "reapcheck",
 ): Promise<RunEngine> {
   const stateDir = activeRuns.openStateDir(run, label);
   // A real adapter's run needs its own model stub and HOME; the fake needs nothing.
-  const prepared = await prepareRun(options.adapter, scenario.id);
+  const prepared = await prepareRun(options.adapter, scenario);
   const launch = options.adapter.launch();
   // Nothing is awaited from this check to the attach below: a harness that begins to stop either
   // sees this engine in its list, or this run sees it stopping and starts nothing.

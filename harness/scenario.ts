@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "./compiled-paths.js";
+import type { ScenarioPlan } from "./adapters/profile.js";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { z } from "zod";
 import type { EngineEvent } from "../protocol/messages.js";
@@ -40,6 +41,12 @@ const scenarioSchema = z
         kill_grace_ms: durationMs().optional(),
       })
       .default({}),
+    real_adapters: z
+      .union([
+        z.strictObject({ turn: z.enum(["reply", "fail", "hold"]), unset: z.array(z.string()).optional() }),
+        z.strictObject({ skip: z.string().min(1) }),
+      ])
+      .optional(),
     jobs: z.array(z.strictObject({ id: name, flow: flowSchema })).min(1),
     actions: z.array(actionSchema).default([]),
     expect: z.record(
@@ -99,6 +106,8 @@ export interface Scenario {
   /** The file's text, for repro bundles. */
   source: string;
   engine: EngineSettings;
+  /** How a real adapter's stub model runs it, or why it cannot run on a real chain; null: not said. */
+  realAdapters: ScenarioPlan | null;
   jobs: { id: string; flow: FlowDocument }[];
   actions: Action[];
   expect: Record<string, Expectation>;
@@ -166,7 +175,7 @@ export function parseScenario(text: string, file: string): Scenario {
     const offset = node?.range?.[0];
     throw new ScenarioError(file, offset === undefined ? null : lineCounter.linePos(offset).line, formatPath(issue.path), issue.message);
   }
-  const { id, title, description, engine, jobs, actions, expect } = result.data;
+  const { id, title, description, engine, real_adapters, jobs, actions, expect } = result.data;
   return {
     id,
     title,
@@ -174,6 +183,7 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
     source: text,
     engine,
+    realAdapters: real_adapters ?? null,
     // Keep each flow as its document: the engine validates and reads it itself.
     jobs: jobs.map((job, i) => ({ id: job.id, flow: (data as { jobs: { flow: FlowDocument }[] }).jobs[i]!.flow })),
     actions,

@@ -2,7 +2,6 @@
 // exec, driving the Claude Code CLI its agent SDK carries. Offline: a dummy key and a loopback
 // model stub, so prompt turns really run and really end.
 import type { LanePlan, PreparedRun } from "./profile.js";
-import { REAL_ADAPTER_PLAN } from "./lane.js";
 import { ModelStub } from "./model-stub-server.js";
 import type { StubTurn } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
@@ -11,9 +10,8 @@ import type { AdapterProfile } from "./profile.js";
 const PACKAGE = "@zed-industries/claude-agent-acp";
 const BIN = "claude-agent-acp";
 
-/** The real-adapter plan, with a real handshake refusal where the CLI gives one. */
-export const CLAUDE_PLAN: LanePlan = {
-  ...REAL_ADAPTER_PLAN,
+/** Where the claude chain runs a scenario otherwise than its file says: a real handshake refusal. */
+export const CLAUDE_OVERRIDES: LanePlan = {
   // As root and outside a sandbox the CLI will not skip permissions, so session/new fails for
   // real and the pool must discard the chain.
   "handshake-fail":
@@ -53,7 +51,7 @@ export const claudeAgentAcpProfile: AdapterProfile = {
   chain: ["npm exec", "sh -c claude-agent-acp", "node claude-agent-acp", "claude (Claude Code CLI)"],
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, [], {}),
-  plan: CLAUDE_PLAN,
+  overrides: CLAUDE_OVERRIDES,
   minHandshakeMs: 10_000,
   prepare: prepareClaude,
 };

@@ -1,7 +1,6 @@
 // Gemini CLI in its ACP mode, through npm exec. Offline: a dummy key, and the loopback model stub
 // answers the Gemini API (its routing call and the turn's stream), so prompt turns really finish.
 import type { PreparedRun } from "./profile.js";
-import { REAL_ADAPTER_PLAN } from "./lane.js";
 import { ModelStub } from "./model-stub-server.js";
 import type { StubTurn } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
@@ -35,7 +34,6 @@ export const geminiProfile: AdapterProfile = {
   chain: ["npm exec", "sh -c gemini --acp", "node gemini", "node gemini (relaunched with a larger heap)"],
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, ["--acp"], {}),
-  plan: REAL_ADAPTER_PLAN,
   minHandshakeMs: 10_000,
   prepare: prepareGemini,
 };

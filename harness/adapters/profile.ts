@@ -29,8 +29,8 @@ export interface AdapterProfile {
   chain: string[];
   available(): Availability;
   launch(): AdapterLaunch;
-  /** How each scenario runs on this adapter (harness/adapters/lane.ts); absent: all as written. */
-  plan?: LanePlan;
+  /** This adapter's own plans for some scenarios, where its nature differs from the scenario file's real_adapters plan. */
+  overrides?: LanePlan;
   /**
    * The least handshake timeout this adapter needs: a real CLI takes seconds to initialize, so a
    * scenario's short timeout (set for the fake's hang) must not fail a healthy real chain.
