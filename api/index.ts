@@ -1,6 +1,6 @@
 // reapcheck as a library: run the gate, the soak or the explorer from code, check an engine shim's
 // conformance, and scan or reap a run's processes. Options are plain objects, results typed
-// values; nothing here starts the SIGKILL watchdog (the CLI does, and so may a caller).
+// values; importing it starts nothing, and the SIGKILL watchdog runs only if startWatchdog() is called.
 import type { LanesResult } from "../harness/adapters/run-lanes.js";
 import { runLanes } from "../harness/adapters/run-lanes.js";
 import { PROFILES, profileNamed } from "../harness/adapters/registry.js";
@@ -35,6 +35,8 @@ export type { ConformanceResult } from "../harness/conformance.js";
 export type { SoakResult } from "../soak/result.js";
 export type { ExploreResult } from "../explore/explore.js";
 export { InputError };
+/** Starts the detached watchdog that reaps this process's runs if it is SIGKILLed; the CLI does. */
+export { startWatchdog } from "../harness/start-watchdog.js";
 
 /** A gate's result: every scenario's, the skips with their reasons, and any real chain measured. */
 export type GateReport = LanesResult;

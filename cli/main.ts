@@ -13,7 +13,7 @@ import { registerRepro } from "./repro.js";
 import { registerSoak } from "./soak.js";
 import { registerReap, registerScan } from "./scan.js";
 import { installSignalHandlers } from "../harness/shutdown-on-signal.js";
-import { startWatchdog } from "./start-watchdog.js";
+import { startWatchdog } from "../harness/start-watchdog.js";
 import { InputError } from "../protocol/input-error.js";
 import { EXIT } from "../result/exit-code.js";
 

@@ -17,9 +17,9 @@ describe("the public API", () => {
 
   it("resolves by package name at run time, and importing it starts nothing", async () => {
     const script = `const m = await import("reapcheck"); const v = await import("reapcheck/vitest");
-      console.log(JSON.stringify([typeof m.runGate, typeof m.loadScenarios, typeof v.leakCheck, typeof v.expectNoLeaks, process.env.REAPCHECK_GUARD ?? null]));`;
+      console.log(JSON.stringify([typeof m.runGate, typeof m.loadScenarios, typeof m.startWatchdog, typeof v.leakCheck, typeof v.expectNoLeaks, process.env.REAPCHECK_GUARD ?? null]));`;
     const { stdout } = await execa(process.execPath, ["--input-type=module", "-e", script], { cwd: PACKAGE_ROOT });
-    expect(JSON.parse(stdout)).toEqual(["function", "function", "function", "function", null]);
+    expect(JSON.parse(stdout)).toEqual(["function", "function", "function", "function", "function", null]);
   });
 
   it("runGate returns typed results: a clean run passes expectNoLeaks, the seed bug does not", async () => {

@@ -1,8 +1,8 @@
 // Starts the watchdog for this harness process and tells it about each run.
 import { spawn } from "node:child_process";
 import { RUN_TAG } from "../protocol/tags.js";
-import { compiled } from "../harness/compiled-paths.js";
-import { activeRuns } from "../harness/run-registry.js";
+import { compiled } from "./compiled-paths.js";
+import { activeRuns } from "./run-registry.js";
 
 export function startWatchdog(): void {
   const env = { ...process.env };
