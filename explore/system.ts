@@ -106,8 +106,9 @@ export class ExploreSystem {
     const evaluate = async (): Promise<{ obs: Observation; checks: Check[] }> => {
       const obs = await observeRun(
         { run: this.run, stateDir: this.engine.stateDir, probe: this.options.probe, events, enginePids: this.session.enginePids },
-        finalState ?? (await this.state()),
+        async () => finalState ?? (await this.state()),
       );
+      if (obs === null) throw new Error("the engine gave no state");
       return { obs, checks: this.checks(model, obs) };
     };
     const settled = await waitUntil(evaluate, ({ obs, checks }) => this.isSettled(obs, checks), {

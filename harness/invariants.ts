@@ -149,7 +149,9 @@ export function checkJob(jobId: string, expected: Expectation | null, obs: Obser
  */
 export function prematureKills(obs: Observation, diedOnTheirOwn: ReadonlySet<number>): Map<string, string> {
   const live = obs.state.jobs.filter((j) => j.state.kind === "running" || j.state.kind === "paused");
-  const alivePgids = new Set(obs.processes.filter((p) => isAlive(p) && p.run === obs.run).map((p) => p.pgid));
+  // Any live member keeps a group alive, tagged or not: a member whose environment could not be
+  // read (mid-exec, say) is still a member.
+  const alivePgids = new Set(obs.processes.filter(isAlive).map((p) => p.pgid));
   const found = new Map<string, string>();
   for (const job of live) {
     const dead = obs.leases

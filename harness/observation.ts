@@ -38,15 +38,24 @@ export function groupsOf(events: readonly EngineEvent[]): JobGroup[] {
   });
 }
 
-export async function observeRun(view: RunView, state: EngineSnapshot): Promise<Observation> {
-  const leases = leasesOf(view.events);
+/**
+ * In this order: the events so far, the process table, then the engine's state. A job the state
+ * shows live was live when the table was read, and every lease counted was taken before it: so
+ * a leased group the table shows empty under a live job was really killed under it. (The other
+ * order blamed a chain killed in the gap between a stale "running" and the scan.)
+ */
+export async function observeRun(view: RunView, readState: () => Promise<EngineSnapshot | null>): Promise<Observation | null> {
+  const events = view.events.slice();
+  const leases = leasesOf(events);
   const scanned = await view.probe.scan();
+  const state = await readState();
+  if (state === null) return null;
   return {
     run: view.run,
     state,
     processes: view.probe.seesTags ? scanned : attributeByAncestry(scanned, { run: view.run, enginePids: view.enginePids, leases }),
     leases,
-    groups: groupsOf(view.events),
+    groups: groupsOf(events),
     pidFiles: readPidFiles(pidDirOf(view.stateDir)),
     workspaces: await readdir(workspaceDirOf(view.stateDir)).catch(() => []),
     starttimeSlackTicks: view.probe.starttimeSlackTicks,

@@ -86,12 +86,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   };
 
   /** Everything the invariants look at, from the live engine or, once it has shut down, its last word. */
-  const observe = async (): Promise<Observation | null> => {
-    const reply = engine.isAlive ? await engine.request({ cmd: "state" }) : null;
-    const state = reply?.ok === true && reply.state !== undefined ? reply.state : finalState;
-    if (state === null) return null;
-    return observeRun({ run, stateDir, probe: options.probe, events: engine.events, enginePids: engine.enginePids }, state);
-  };
+  const observe = (): Promise<Observation | null> =>
+    observeRun({ run, stateDir, probe: options.probe, events: engine.events, enginePids: engine.enginePids }, async () => {
+      const reply = engine.isAlive ? await engine.request({ cmd: "state" }) : null;
+      return reply?.ok === true && reply.state !== undefined ? reply.state : finalState;
+    });
   // Adapters that died without the pool asking (a crash) or were discarded are not premature kills.
   const diedOnTheirOwn = (): Set<number> =>
     new Set(
