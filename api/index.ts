@@ -16,6 +16,7 @@ import { DEFAULT_SCENARIO_DIR, type Scenario, loadScenarios as load } from "../h
 import { EXPLORE_DEFAULTS, type ExploreResult, explore as exploreRuns } from "../explore/explore.js";
 import { DEFAULT_LIMITS } from "../explore/model.js";
 import { parseFaults } from "../protocol/faults.js";
+import { containmentLine } from "../os/cgroup.js";
 import { InputError } from "../protocol/input-error.js";
 import type { HelloReply } from "../protocol/messages.js";
 import type { RunSnapshot, ScenarioResult } from "../result/result.js";
@@ -91,6 +92,7 @@ export async function runGate(options: GateOptions = {}): Promise<GateReport> {
   const probe = makeProbe(options.probe ?? defaultProbe());
   const engine = await engineUnderTest(options.engineCommand, faults, probe, options.helloTimeoutMs);
   options.onEngine?.(engine.hello);
+  options.onLog?.(containmentLine());
   const report = await runLanes(
     adapters,
     scenarios,

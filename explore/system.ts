@@ -11,6 +11,7 @@ import { type Observation, checkJobs, killsOfHeldChains } from "../harness/invar
 import { describeProcesses } from "../result/process.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { type ProcessInfo, isAlive } from "../result/process.js";
+import { reapCgroup } from "../harness/cgroup-reaper.js";
 import { reapRun } from "../harness/reaper.js";
 import { type RunEngine, startRunEngine } from "../harness/run-engine.js";
 import { newRunId } from "../harness/runner.js";
@@ -159,7 +160,10 @@ export class ExploreSystem {
   /** Stops the engine and reaps the run; returns what had to be reaped (a leak). */
   async close(): Promise<ProcessInfo[]> {
     await this.session.stop(3_000);
-    const reaped = await reapRun(this.run, this.options.probe, groupsOf(this.session.events));
+    const reaped = [
+      ...(await reapRun(this.run, this.options.probe, groupsOf(this.session.events))),
+      ...(await reapCgroup(this.engine.containment, this.options.probe)),
+    ];
     await this.engine.close();
     return reaped;
   }

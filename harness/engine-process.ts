@@ -5,6 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { type Command, type EngineConfig, type HelloReply, type Line, PROTOCOL_VERSION, type Reply, isReply } from "../protocol/messages.js";
 import { RUN_TAG } from "../protocol/tags.js";
+import { type Containment, enterThenExec } from "../os/cgroup.js";
 import type { EngineCommand } from "./engine-command.js";
 import { EventLog } from "./event-log.js";
 import { checkHello } from "./hello-check.js";
@@ -20,6 +21,8 @@ type CommandBody = Command extends infer C ? (C extends { id: number; cmd: infer
 
 export interface EngineStart {
   run: string;
+  /** The run's cgroups: the engine is born inside them, and so is all it starts. */
+  containment?: Containment;
   command: EngineCommand;
   config: EngineConfig;
 }
@@ -51,7 +54,7 @@ export class EngineProcess extends EventLog {
 
   constructor(private readonly start: EngineStart) {
     super();
-    const [file, ...args] = start.command.argv;
+    const [file, ...args] = start.containment === undefined ? start.command.argv : enterThenExec(start.containment, start.command.argv);
     // Its own process group: a Ctrl-C at the terminal reaches the harness, which then shuts the
     // engine down in order instead of both dying at once.
     this.child = spawn(file!, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } });

@@ -2,6 +2,7 @@
 // adapter, its per-run set-up), the run registered for signals and the watchdog. The gate, the
 // soak and anything else that drives an engine start it here, and end it with `close`.
 import { rm } from "node:fs/promises";
+import { type Containment, containRun, killAll, removeRunCgroups } from "../os/cgroup.js";
 import { type LaneScenario, prepareRun } from "./adapters/lane.js";
 import type { Fault } from "../protocol/faults.js";
 import type { AdapterProfile } from "./adapters/profile.js";
@@ -11,6 +12,10 @@ import { StoppingError, activeRuns } from "./run-registry.js";
 import type { EngineSettings } from "./scenario.js";
 
 export interface RunEngineOptions {
+  /** The run's own cgroup where one may be made ("auto", the default), or tags only ("off"). */
+  cgroups?: "auto" | "off";
+  /** A memory limit for the run's cgroup: the host size an OOM is reproduced on. */
+  memoryLimitBytes?: number;
   /** The engine under test; the reference engine when absent. */
   engine?: EngineCommand;
   adapter: AdapterProfile;
@@ -22,6 +27,8 @@ export interface RunEngineOptions {
 export interface RunEngine {
   engine: EngineSession;
   stateDir: string;
+  /** The run's cgroups, or why there are none. */
+  containment: Containment;
   /** Forgets the run and removes its state; call after the engine stopped and the run was reaped. */
   close(): Promise<void>;
 }
@@ -43,8 +50,14 @@ export async function startRunEngine(
     await prepared?.dispose();
     throw new StoppingError(`run ${run} not started: the harness is stopping`);
   }
+  const containment: Containment =
+    options.cgroups === "off"
+      ? { kind: "tags-only", reason: "cgroups were turned off" }
+      : containRun(run, options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes });
+  activeRuns.contain(run, containment);
   const engine = new EngineSession({
     run,
+    containment,
     command: options.engine ?? referenceEngine(),
     config: {
       stateDir,
@@ -60,9 +73,12 @@ export async function startRunEngine(
   return {
     engine,
     stateDir,
+    containment,
     close: async () => {
-      // The folder goes before the watchdog hears "done": a harness killed in between leaves the
-      // watchdog a folder to remove, never a folder nobody will.
+      // The folder and the cgroups go before the watchdog hears "done": a harness killed in
+      // between leaves the watchdog something to remove, never something nobody will.
+      await killAll(containment);
+      removeRunCgroups(containment);
       await rm(stateDir, { recursive: true, force: true });
       activeRuns.delete(run);
       await prepared?.dispose();

@@ -1,4 +1,5 @@
 import { mkdtempSync } from "node:fs";
+import type { Containment } from "../os/cgroup.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -20,6 +21,7 @@ export interface ActiveRun {
   run: string;
   engine: Stoppable | null;
   stateDir: string | null;
+  containment: Containment | null;
 }
 
 /** Asked to start a run after the harness began to stop. */
@@ -56,8 +58,14 @@ class RunRegistry {
 
   add(run: string, stateDir: string | null = null): void {
     if (this.closed) throw new StoppingError(`run ${run} not started: the harness is stopping`);
-    this.runs.set(run, { run, engine: null, stateDir });
+    this.runs.set(run, { run, engine: null, stateDir, containment: null });
     for (const o of this.observers) o.started(run, stateDir);
+  }
+
+  /** The run's cgroups: a harness that stops kills and removes them with the run. */
+  contain(run: string, containment: Containment): void {
+    const entry = this.runs.get(run);
+    if (entry !== undefined) entry.containment = containment;
   }
 
   attach(run: string, engine: Stoppable): void {

@@ -15,6 +15,7 @@ import { type Observation, checkJobs, foreignKills, killsOfHeldChains, premature
 import { groupsOf, observeRun } from "./observation.js";
 import type { ProcessInfo } from "../result/process.js";
 import type { Probe } from "./probes/probe.js";
+import { reapCgroup } from "./cgroup-reaper.js";
 import { reapRun } from "./reaper.js";
 import type { Action, Scenario } from "./scenario.js";
 import { playScenario } from "./scenario-player.js";
@@ -59,7 +60,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const run = newRunId();
   const jobIdOf = (id: string): string => `${run}.${id}`;
   const shortId = (id: string): string => (id.startsWith(`${run}.`) ? id.slice(run.length + 1) : id);
-  const { engine, stateDir, close } = await startRunEngine(run, scenario, options);
+  const { engine, stateDir, containment, close } = await startRunEngine(run, scenario, options);
 
   let finalState: EngineSnapshot | null = null;
   const decoys: Decoy[] = [];
@@ -181,7 +182,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     await engine.stop();
     await Promise.all(decoys.map(removeDecoy));
   }
-  const reaped = await reapRun(run, options.probe, groupsOf(engine.events));
+  const reaped = [...(await reapRun(run, options.probe, groupsOf(engine.events))), ...(await reapCgroup(containment, options.probe))];
   await close();
   // A proven leak is a failure even when the run also hit an error: the leak must not hide.
   const leaked = reaped.length > 0 || checks.some((c) => !c.ok);

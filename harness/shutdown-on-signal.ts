@@ -2,6 +2,8 @@
 // reaped, and whatever had to be reaped is reported as a leak.
 import { rmSync } from "node:fs";
 import { ProcScan } from "./probes/proc-scan.js";
+import { removeRunCgroups } from "../os/cgroup.js";
+import { reapCgroup } from "./cgroup-reaper.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
 import { describeProcesses } from "../result/process.js";
@@ -12,8 +14,9 @@ async function endEverything(reason: string, code: number): Promise<void> {
   const runs = activeRuns.list();
   await Promise.all(runs.map(({ engine }) => engine?.stop(3_000)));
   const probe = new ProcScan();
-  for (const { run, stateDir } of runs) {
-    const reaped = await reapRun(run, probe);
+  for (const { run, stateDir, containment } of runs) {
+    const reaped = [...(await reapRun(run, probe)), ...(containment === null ? [] : await reapCgroup(containment, probe))];
+    if (containment !== null) removeRunCgroups(containment);
     if (reaped.length > 0) console.error(`reapcheck: run ${run} left processes; reaped:\n${describeProcesses(reaped)}`);
     if (stateDir !== null) rmSync(stateDir, { recursive: true, force: true });
   }

@@ -6,6 +6,8 @@ import { createInterface } from "node:readline";
 import { describeProcesses } from "../result/process.js";
 import { ProcScan } from "./probes/proc-scan.js";
 import { isAlive } from "../result/process.js";
+import { removeRunCgroups, runCgroupsOf } from "../os/cgroup.js";
+import { reapCgroup } from "./cgroup-reaper.js";
 import { reapRun } from "./reaper.js";
 import { waitUntil } from "./wait-until.js";
 
@@ -37,7 +39,9 @@ createInterface({ input: process.stdin })
           (engineAlive) => !engineAlive,
           { deadlineMs: 5_000 },
         );
-        const reaped = await reapRun(run, probe);
+        const containment = runCgroupsOf(run);
+        const reaped = [...(await reapRun(run, probe)), ...(await reapCgroup(containment, probe))];
+        removeRunCgroups(containment);
         if (reaped.length > 0) {
           process.stderr.write(`reapcheck watchdog: the harness died; run ${run} left processes, reaped:\n${describeProcesses(reaped)}\n`);
         }

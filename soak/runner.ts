@@ -7,6 +7,7 @@ import { parseFlow } from "../protocol/flow-schema.js";
 import type { AdapterProfile } from "../harness/adapters/profile.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { groupsOf } from "../harness/observation.js";
+import { reapCgroup } from "../harness/cgroup-reaper.js";
 import { reapRun } from "../harness/reaper.js";
 import { playScenario } from "../harness/scenario-player.js";
 import { startRunEngine } from "../harness/run-engine.js";
@@ -157,7 +158,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
   }
 
-  const { engine, close } = await startRunEngine(run, options.scenario, options, "reapcheck-soak");
+  const { engine, containment, close } = await startRunEngine(run, options.scenario, options, "reapcheck-soak");
 
   const sampler: SamplerInput = { run, enginePid: engine.current.pid, probe: options.probe, readMemAvailable: options.readMemAvailable };
   let floorHit: SoakEnding | null = null;
@@ -242,7 +243,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     clearInterval(timer);
     await queue;
     await engine.stop();
-    reapedAtEnd = (await reapRun(run, options.probe, groupsOf(engine.events))).length;
+    reapedAtEnd = (await reapRun(run, options.probe, groupsOf(engine.events))).length + (await reapCgroup(containment, options.probe)).length;
     await close();
   }
   if (ending.kind === "error") {
