@@ -25,6 +25,7 @@ interface SoakFlags {
   concurrency: number;
   ballastMb?: number;
   memFloor: number;
+  hostMemory?: number;
   threshold: number;
   sampleMs: number;
   force?: boolean;
@@ -97,6 +98,9 @@ export function registerSoak(program: Command): void {
         .argParser(byteSize)
         .default(DEFAULT_SOAK_OPTIONS.floorBytes, "1GiB"),
     )
+    .addOption(
+      new Option("--host-memory <size>", "run the engine and all it starts in a cgroup of this size (e.g. 8GiB): the kernel's OOM killer ends the soak where that host would fall over").argParser(byteSize),
+    )
     .option("--threshold <mib>", "slope in MiB per job above which the soak reports a leak", nonNegative, DEFAULT_SOAK_OPTIONS.leakThresholdMibPerJob)
     .option("--sample-ms <ms>", "sample on a timer this often, besides after every job", positiveInt, DEFAULT_SOAK_OPTIONS.sampleIntervalMs)
     .option("--force", "start even when the projected peak does not fit above the floor (the floor still stops the run)")
@@ -130,6 +134,7 @@ export function registerSoak(program: Command): void {
         leakThresholdMibPerJob: flags.threshold,
         sampleIntervalMs: flags.sampleMs,
         readMemAvailable,
+        ...(flags.hostMemory === undefined ? {} : { hostMemoryBytes: flags.hostMemory }),
         onProgress: progress.print,
       });
       progress.end();

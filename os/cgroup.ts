@@ -2,6 +2,7 @@
 // (setsid, a double fork and a cleared environment all stay inside), cgroup.kill as the reaper of
 // last resort, the memory the kernel charges the run, and a memory limit whose OOM killer hits
 // only the run. Made under this process's own cgroups, so every limit above still holds.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -137,6 +138,27 @@ export function oomKills(containment: Containment): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * The process the OOM killer took in the run's cgroup, from the kernel's log (dmesg); null where
+ * the log cannot be read (dmesg_restrict) or names no kill there.
+ */
+export function oomVictim(containment: Containment): { pid: number; comm: string; rssBytes: number } | null {
+  if (containment.kind === "tags-only") return null;
+  const name = containment.unified.split("/").pop()!;
+  const log = spawnSync("dmesg", [], { encoding: "utf8", timeout: 2_000 });
+  if (log.status !== 0) return null;
+  const lines = log.stdout.split("\n");
+  let kill = -1;
+  lines.forEach((l, i) => {
+    if (l.includes("oom-kill:") && l.includes(`/${name},`)) kill = i;
+  });
+  if (kill < 0) return null;
+  const pid = Number(/,pid=(\d+)/.exec(lines[kill]!)?.[1]);
+  const killed = lines.slice(kill).find((l) => l.includes(`Killed process ${pid} `));
+  const match = killed === undefined ? null : /Killed process \d+ \(([^)]*)\).*anon-rss:(\d+)kB, file-rss:(\d+)kB/.exec(killed);
+  return match === null ? null : { pid, comm: match[1]!, rssBytes: (Number(match[2]) + Number(match[3])) * 1024 };
 }
 
 /** Kills every member at once (cgroup.kill) and waits until the cgroup is empty. True when it emptied. */

@@ -11,9 +11,24 @@ export type SoakEnding =
   | { kind: "memory-floor"; afterJobs: number; memAvailableBytes: number }
   /** The projected peak could not fit above the floor and --force was not given. */
   | { kind: "refused"; reason: string }
+  /** The kernel's OOM killer fired inside the run's memory-limited cgroup (--host-memory). */
+  | { kind: "oom"; afterJobs: number; limitBytes: number; victim: { args: string; rssBytes: number } | null }
   | { kind: "error"; message: string };
 
-export type SoakVerdict = "clean" | "leak" | "memory-floor" | "refused" | "error";
+export type SoakVerdict = "clean" | "leak" | "memory-floor" | "oom" | "refused" | "error";
+
+/** What each job cost, by each measure: slopes in MiB per job; null where a measure is not there. */
+export interface HostCost {
+  rss: number | null;
+  pss: number | null;
+  cgroup: number | null;
+  /** How fast MemAvailable fell, per job (positive: the host lost memory). */
+  memAvailable: number | null;
+  /** The headline: the cgroup's charge where there is one, else PSS. */
+  perJobMib: number | null;
+  /** Jobs more before the host (or the --host-memory limit) runs out, at that cost; null when flat. */
+  jobsUntilStarved: number | null;
+}
 
 /** The spread of one chain's peak RSS over every chain a soak saw. */
 export interface ChainRssSpread {
@@ -44,6 +59,11 @@ export interface SoakResult {
   fit: LinearFit | null;
   /** The engine's own RSS (MiB) against jobs done: a leak inside the engine shows here. */
   engineFit: LinearFit | null;
+  hostCost: HostCost;
+  /** The memory limit of the run's cgroup, when the soak stood for a smaller host. */
+  hostMemoryBytes: number | null;
+  /** How the run was contained: "cgroup", or tags only with the reason. */
+  containment: string;
   chainRss: ChainRssSpread | null;
   /** Live tagged process groups once the last job's release had time to finish. */
   liveGroupsAtEnd: number;
@@ -61,6 +81,7 @@ export const SOAK_EXIT: Readonly<Record<SoakVerdict, number>> = {
   clean: 0,
   leak: 1,
   "memory-floor": 1,
+  oom: 1,
   refused: 2,
   error: 2,
 };
@@ -78,6 +99,13 @@ export function judge(input: {
       return { verdict: "refused", reasons: [ending.reason] };
     case "error":
       return { verdict: "error", reasons: [ending.message] };
+    case "oom": {
+      const victim = ending.victim === null ? "" : ` (victim: ${ending.victim.args.split(" ").slice(0, 2).map((a) => a.split("/").pop()).join(" ")}, ${(ending.victim.rssBytes / 2 ** 20).toFixed(0)} MB)`;
+      return {
+        verdict: "oom",
+        reasons: [`the kernel's OOM killer fired after ${ending.afterJobs} jobs in a ${(ending.limitBytes / 2 ** 30).toFixed(2)} GiB cgroup${victim}`],
+      };
+    }
     case "memory-floor": {
       const stop = `stopped at the memory floor after ${ending.afterJobs} jobs (MemAvailable ${(ending.memAvailableBytes / 2 ** 20).toFixed(0)} MiB)`;
       return {

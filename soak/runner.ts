@@ -7,6 +7,8 @@ import { parseFlow } from "../protocol/flow-schema.js";
 import type { AdapterProfile } from "../harness/adapters/profile.js";
 import type { Probe } from "../harness/probes/probe.js";
 import { groupsOf } from "../harness/observation.js";
+import { oomKills, oomVictim } from "../os/cgroup.js";
+import type { ProcessInfo } from "../result/process.js";
 import { reapCgroup } from "../harness/cgroup-reaper.js";
 import { reapRun } from "../harness/reaper.js";
 import { playScenario } from "../harness/scenario-player.js";
@@ -42,6 +44,8 @@ export interface SoakOptions {
   killGraceMs: number;
   handshakeTimeoutMs: number;
   readMemAvailable: () => number;
+  /** Runs the engine and all it starts in a cgroup limited to this many bytes: a host that size. */
+  hostMemoryBytes?: number;
   onProgress?: (progress: SoakProgress) => void;
 }
 
@@ -104,10 +108,28 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   let liveGroupsAtEnd = 0;
   let reapedAtEnd = 0;
   let projection: SoakResult["projection"] = null;
+  let containmentText = "not started";
 
   const finish = (ending: SoakEnding): SoakResult => {
     const points = (pick: (s: SoakSample) => number) => samples.map((s) => ({ x: s.jobsDone, y: mib(pick(s)) }));
     const fit = leastSquares(points((s) => s.taggedRssBytes));
+    const slope = (pick: (s: SoakSample) => number | null): number | null =>
+      samples.every((s) => pick(s) !== null) ? (leastSquares(points((s) => pick(s) ?? 0))?.slope ?? null) : null;
+    const cgroup = slope((s) => s.cgroupBytes);
+    const pss = slope((s) => s.taggedPssBytes);
+    const available = slope((s) => s.memAvailableBytes);
+    const perJobMib = cgroup ?? pss;
+    const last = samples.at(-1);
+    const roomBytes =
+      last === undefined ? null : options.hostMemoryBytes !== undefined && last.cgroupBytes !== null ? options.hostMemoryBytes - last.cgroupBytes : last.memAvailableBytes - options.floorBytes;
+    const hostCost = {
+      rss: fit?.slope ?? null,
+      pss,
+      cgroup,
+      memAvailable: available === null ? null : -available,
+      perJobMib,
+      jobsUntilStarved: perJobMib === null || perJobMib < 1 || roomBytes === null ? null : Math.max(0, Math.floor(mib(roomBytes) / perJobMib)),
+    };
     const { verdict, reasons } = judge({ ending, fit, liveGroupsAtEnd, thresholdMibPerJob: options.leakThresholdMibPerJob, errors });
     return {
       schemaVersion: SOAK_SCHEMA_VERSION,
@@ -126,6 +148,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       samples,
       fit,
       engineFit: leastSquares(points((s) => s.engineRssBytes)),
+      hostCost,
+      hostMemoryBytes: options.hostMemoryBytes ?? null,
+      containment: containmentText,
       chainRss: chainRssOf(maxByJob),
       liveGroupsAtEnd,
       reapedAtEnd,
@@ -158,15 +183,38 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     });
   }
 
-  const { engine, containment, close } = await startRunEngine(run, options.scenario, options, "reapcheck-soak");
+  const { engine, containment, close } = await startRunEngine(
+    run,
+    options.scenario,
+    { ...options, ...(options.hostMemoryBytes === undefined ? {} : { memoryLimitBytes: options.hostMemoryBytes }) },
+    "reapcheck-soak",
+  );
+  containmentText = containment.kind === "cgroup" ? "cgroup" : `tags only (${containment.reason})`;
+  if (options.hostMemoryBytes !== undefined && containment.kind !== "cgroup") {
+    await engine.stop();
+    await close();
+    return finish({ kind: "refused", reason: `--host-memory needs a memory cgroup, and ${containment.reason}` });
+  }
 
-  const sampler: SamplerInput = { run, enginePid: engine.current.pid, probe: options.probe, readMemAvailable: options.readMemAvailable };
+  const sampler: SamplerInput = { run, enginePid: engine.current.pid, probe: options.probe, containment, readMemAvailable: options.readMemAvailable };
   let floorHit: SoakEnding | null = null;
   let halt: () => void = () => undefined;
   const halted = new Promise<void>((resolve) => (halt = resolve));
   const stopAtFloor = (memAvailableBytes: number): void => {
     if (floorHit !== null) return;
     floorHit = { kind: "memory-floor", afterJobs: jobsDone, memAvailableBytes };
+    halt();
+  };
+  // Under --host-memory, the OOM killer is the event the soak is for: stop at the first kill and
+  // name the victim.
+  let lastSeen: ProcessInfo[] = [];
+  const stopAtOom = async (): Promise<void> => {
+    if (floorHit !== null || options.hostMemoryBytes === undefined || oomKills(containment) === 0) return;
+    // The kernel's log names the victim; the last look gives its command line, where it saw it.
+    const logged = oomVictim(containment);
+    const seen = logged === null ? undefined : lastSeen.find((p) => p.pid === logged.pid);
+    const victim = logged === null ? null : { args: seen?.args ?? logged.comm, rssBytes: logged.rssBytes };
+    floorHit = { kind: "oom", afterJobs: jobsDone, limitBytes: options.hostMemoryBytes, victim };
     halt();
   };
   // The measured chain, once seen, replaces the estimate: real adapters differ from the guess.
@@ -177,7 +225,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const sample = (): Promise<void> =>
     (queue = queue.then(async () => {
       const jobsAtStart = jobsDone;
+      await stopAtOom();
       const seen = await look(sampler);
+      lastSeen = seen.processes;
       for (const [job, rss] of seen.rssByJob) maxByJob.set(job, Math.max(rss, maxByJob.get(job) ?? 0));
       const latest = { tMs: Date.now() - started, jobsDone: jobsAtStart, ...seen.sample };
       samples.push(latest);

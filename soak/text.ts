@@ -30,6 +30,13 @@ export function summaryText(r: SoakResult): string {
     lines.push(`  one chain    ${formatMiB(c.medianBytes)} median of ${c.chains} (${formatMiB(c.minBytes)}–${formatMiB(c.maxBytes)})${ratio}`);
   }
   if (r.engineFit !== null) lines.push(`  engine       ${r.engineFit.slope.toFixed(2)} MiB/job`);
+  const c = r.hostCost;
+  const per = (v: number | null): string => (v === null ? "–" : `${v.toFixed(1)}`);
+  lines.push(`  per job      RSS ${per(c.rss)} · PSS ${per(c.pss)} · cgroup charge ${per(c.cgroup)} · MemAvailable drop ${per(c.memAvailable)} MiB (containment: ${r.containment})`);
+  if (c.perJobMib !== null && c.perJobMib >= 1) {
+    const host = r.hostMemoryBytes === null ? "the host (to the memory floor)" : `the ${formatGiB(r.hostMemoryBytes)} host`;
+    lines.push(`  host cost    ${c.perJobMib.toFixed(1)} MiB per job (${c.cgroup !== null ? "cgroup charge" : "PSS"}): ${c.jobsUntilStarved ?? "?"} more jobs until ${host} runs out`);
+  }
   lines.push(`  live groups  ${r.liveGroupsAtEnd} at the end; ${r.reapedAtEnd} process(es) reaped after shutdown`);
   lines.push(`${r.verdict.toUpperCase()}: ${r.reasons.join("; ")}`);
   return lines.join("\n");
