@@ -4,7 +4,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { AcpClient } from "../acp/acp-client.js";
-import { isSameProcessAlive, liveWithEnv, readStat } from "../os/proc-stat.js";
+import { isSameProcessAlive, liveDescendants, liveWithEnv, readStat } from "../os/proc-stat.js";
 import { killGroup, killProcesses, ledBy } from "../os/process-group.js";
 import { type AdapterProfiles, behaviourEnv, poolKey } from "../protocol/adapter-launch.js";
 import type { AdapterEvent, PoolEntrySnapshot } from "../protocol/messages.js";
@@ -233,10 +233,14 @@ export class AcpProcessPool implements ResourceManager {
   }
 
   /**
-   * Kills the chain's group, then whatever carries its tag outside the group (a descendant that
-   * called setsid). True when the root is gone; survivors are reported, not hidden.
+   * Kills the chain's group, then whatever left the group: its descendants outside the group, read
+   * by parent links before the kill (an environment may be unreadable: a non-dumpable child of an
+   * ordinary user), and whatever carries its tag (a double fork's orphan). True when the root is
+   * gone; survivors are reported, not hidden.
    */
   private async killGroupOf(entry: Entry): Promise<boolean> {
+    const sweep = !this.options.faults.has("kill-ignores-escapes");
+    const departed = sweep ? liveDescendants(entry.pid).filter((p) => p.pgid !== entry.pid) : [];
     const result = await killGroup(entry.pid, {
       graceMs: this.options.killGraceMs,
       escalate: !this.options.faults.has("no-sigkill-escalation"),
@@ -244,8 +248,9 @@ export class AcpProcessPool implements ResourceManager {
       owns: ledBy(entry.pid, entry.starttime),
     });
     const survivors = result.kind === "survived" ? result.pids : [];
-    if (!this.options.faults.has("kill-ignores-escapes")) {
-      const escaped = liveWithEnv(ACP_TAG, (v) => v === entry.tag).filter((p) => p.pgid !== entry.pid);
+    if (sweep) {
+      const tagged = liveWithEnv(ACP_TAG, (v) => v === entry.tag).filter((p) => p.pgid !== entry.pid);
+      const escaped = [...departed, ...tagged.filter((t) => !departed.some((d) => d.pid === t.pid && d.starttime === t.starttime))];
       survivors.push(...(await killProcesses(escaped)));
     }
     if (survivors.length > 0) this.options.onEvent({ event: "adapter.kill_failed", pid: entry.pid, survivors });

@@ -53,7 +53,8 @@ export function newRunId(): string {
 }
 
 /** Events that can end a lease: each is a moment to check that live jobs still hold theirs. */
-const LEASE_MOMENTS = new Set<EngineEvent["event"]>(["job.paused", "resource.released"]);
+// agent.prompt_sent also lets the probe see the chain whole, so it learns the ancestry of what would hide its tags.
+const LEASE_MOMENTS = new Set<EngineEvent["event"]>(["job.paused", "resource.released", "agent.prompt_sent"]);
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const started = Date.now();

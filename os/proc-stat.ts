@@ -127,6 +127,28 @@ export function liveWithEnv(name: string, match: (value: string) => boolean): Pr
   return found;
 }
 
+/**
+ * Live descendants of a process, by parent links, in one scan. It finds a child that left the
+ * group and cleared or hid its environment, but only while the parent chain still leads to it:
+ * ask before the kill, not after.
+ */
+export function liveDescendants(root: number): ProcStat[] {
+  const stats = listPids().flatMap((pid) => {
+    const stat = readStat(pid);
+    return stat === null || isZombie(stat) ? [] : [stat];
+  });
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  const found: ProcStat[] = [];
+  const queue = [...(children.get(root) ?? [])];
+  while (queue.length > 0) {
+    const next = queue.shift()!;
+    found.push(next);
+    queue.push(...(children.get(next.pid) ?? []));
+  }
+  return found;
+}
+
 /** True while the process that had this identity is alive and not a zombie. */
 export function isSameProcessAlive(pid: number, starttime: number): boolean {
   const stat = readStat(pid);

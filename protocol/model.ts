@@ -22,9 +22,11 @@ export type HandshakeBehaviour = "ok" | "hang" | "garbage" | "error-session-new"
 /**
  * How a fake CLI child hides from its chain's tags, if it does: it leaves the process group
  * (setsid, double fork), or it stays in the group with its environment cleared and SIGTERM
- * ignored (untagged), so only group membership finds it and only SIGKILL ends it.
+ * ignored (untagged), so only group membership finds it and only SIGKILL ends it, or it leaves
+ * the group and makes itself non-dumpable (hidden, as ssh-agent does), so that to anyone but
+ * root its environment, tags and all, is unreadable: only its ancestry finds it.
  */
-export type EscapeBehaviour = "none" | "setsid" | "double-fork" | "untagged";
+export type EscapeBehaviour = "none" | "setsid" | "double-fork" | "untagged" | "hidden";
 
 export interface AgentBehaviour {
   latencyMs: number;

@@ -372,7 +372,7 @@ async def read_to_end(pipe) -> bytes:
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 HANDSHAKES = ("ok", "hang", "garbage", "error-session-new")
-ESCAPES = ("none", "setsid", "double-fork", "untagged")
+ESCAPES = ("none", "setsid", "double-fork", "untagged", "hidden")
 _MISSING = object()
 
 

@@ -1,9 +1,12 @@
 // The Linux probe: reads /proc/<pid>/stat, cmdline and environ directly. Exact and fast: no
-// subprocess, and the environment shows the tags even of a process that left its group.
+// subprocess, and the environment shows the tags even of a process that left its group. Where an
+// environment cannot be read (another user's, or a non-dumpable process, to anyone but root),
+// ancestry stands in for the tags: see `attributeByDescent`.
 import { readFileSync } from "node:fs";
 import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import type { ProcessInfo } from "../../result/process.js";
+import { type Owner, attributeByDescent } from "./attribution.js";
 import type { Probe } from "./probe.js";
 
 function readText(path: string): string | null {
@@ -14,23 +17,27 @@ function readText(path: string): string | null {
   }
 }
 
+/** A command line as a report shows it; the kernel's name where there is none (a kernel thread, a zombie). */
+function readArgs(pid: number, comm: string): string {
+  const cmdline = readText(`/proc/${pid}/cmdline`) ?? "";
+  return cmdline.split("\0").filter((a) => a !== "").join(" ") || `[${comm}]`;
+}
+
 interface Identity {
-  args: string;
+  /** The command line; null until the process is known to be ours: a report shows ours only. */
+  args: string | null;
+  comm: string;
   run: string | null;
   job: string | null;
+  /** False where /proc/<pid>/environ could not be read: its tags, if any, are unknown. */
+  readable: boolean;
 }
 
 /** What never changes for a process once it has exec'd: its tags and command line. */
 function readIdentity(pid: number, comm: string): Identity {
   const environ = readEnviron(pid);
   const run = envVar(environ, RUN_TAG);
-  // Command lines are read for our processes only: they are what a report shows.
-  const cmdline = run === null ? "" : (readText(`/proc/${pid}/cmdline`) ?? "");
-  return {
-    args: cmdline.split("\0").filter((a) => a !== "").join(" ") || `[${comm}]`,
-    run,
-    job: envVar(environ, JOB_TAG),
-  };
+  return { args: run === null ? null : readArgs(pid, comm), comm, run, job: envVar(environ, JOB_TAG), readable: environ !== null };
 }
 
 export class ProcScan implements Probe {
@@ -44,18 +51,27 @@ export class ProcScan implements Probe {
    * a zombie is read afresh, since its environment is gone.
    */
   private identities = new Map<string, Identity>();
+  /**
+   * The owner of each process's parent, by (pid, starttime), for as long as the process lives:
+   * learned while the parent lived, it is how an unreadable process is still known as the run's
+   * once its chain is killed and it is reparented to init. Kept from a process's first scan on,
+   * however young: who forked it does not change when it execs.
+   */
+  private parentOwners = new Map<string, Owner>();
 
   async scan(): Promise<ProcessInfo[]> {
     const found: ProcessInfo[] = [];
     const seen = new Map<string, Identity>();
+    const identityOf = new Map<number, Identity>();
     const settledBefore = uptimeTicks() - TICKS_PER_SECOND;
     for (const pid of listPids()) {
       if (pid === process.pid) continue;
       const stat = readStat(pid);
       if (stat === null) continue;
-      const key = `${pid}/${stat.starttime}`;
+      const key = keyOf(stat);
       const identity = (stat.state !== "Z" ? this.identities.get(key) : undefined) ?? readIdentity(pid, stat.comm);
       if (stat.starttime < settledBefore) seen.set(key, identity);
+      identityOf.set(pid, identity);
       found.push({
         pid,
         ppid: stat.ppid,
@@ -64,10 +80,26 @@ export class ProcScan implements Probe {
         state: stat.state,
         starttime: stat.starttime,
         rssBytes: stat.rssBytes,
-        ...identity,
+        args: identity.args ?? `[${identity.comm}]`,
+        run: identity.run,
+        job: identity.job,
+        attributedBy: identity.run === null ? null : "tag",
       });
     }
     this.identities = seen;
-    return found;
+    const descent = attributeByDescent(found, (p) => identityOf.get(p.pid)?.readable === false, (p) => this.parentOwners.get(keyOf(p)));
+    // Only what is in this scan is kept: a process gone from the table never comes back.
+    this.parentOwners = new Map([...descent.parentOwners].map(([p, owner]) => [keyOf(p), owner]));
+    return descent.processes.map((p) => {
+      if (p.attributedBy !== "ancestry") return p;
+      // Ours after all: its command line (readable even where its environment is not), read once.
+      const identity = identityOf.get(p.pid)!;
+      identity.args ??= readArgs(p.pid, identity.comm);
+      return { ...p, args: identity.args };
+    });
   }
+}
+
+function keyOf(p: { pid: number; starttime: number }): string {
+  return `${p.pid}/${p.starttime}`;
 }

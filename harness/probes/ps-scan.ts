@@ -39,6 +39,7 @@ export class PsScan implements Probe {
           args: p.cmd ?? p.name,
           run: null,
           job: null,
+          attributedBy: null,
         },
       ];
     });

@@ -27,6 +27,8 @@ function escape(): Promise<unknown> {
       child.unref();
       return new Promise((resolve) => child.once("spawn", resolve));
     }
+    case "hidden":
+      return hide();
     case "double-fork": {
       // An intermediate starts the escapee in its own session and exits at once: the escapee is
       // reparented away from the chain as well as out of its group.
@@ -37,6 +39,37 @@ function escape(): Promise<unknown> {
   }
 }
 
+/**
+ * A child that leaves the group and makes itself non-dumpable (PR_SET_DUMPABLE is 4): its
+ * /proc/<pid>/environ is then root's, so to its own user its tags are unreadable. Node cannot
+ * call prctl; python3 can. It says "hidden" once both are done, so the chain is ready only when
+ * the child is hidden, and exits (failing the chain) if prctl fails. Kept short: a report shows
+ * its command line whole.
+ */
+const HIDE = String.raw`import ctypes,os,sys,time;os.setsid();ctypes.CDLL(None).prctl(4,0,0,0,0)==0 or sys.exit('prctl failed');os.write(1,b'hidden\n');time.sleep(300)`;
+
+function hide(): Promise<void> {
+  // Its stderr is not the chain's: no pipe the chain's reader waits on stays open in it.
+  const child = spawn("python3", ["-c", HIDE], { stdio: ["ignore", "pipe", "ignore"] });
+  child.unref();
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code, signal) => reject(new Error(`python3 exited (${signal ?? code}) before it could setsid and prctl(PR_SET_DUMPABLE, 0)`)));
+    child.stdout.once("data", () => {
+      // It writes nothing more; closing our end leaves it no pipe of ours.
+      child.removeAllListeners("exit");
+      child.stdout.destroy();
+      resolve();
+    });
+  });
+}
+
 // The adapter starts a session only once its CLI is up, as real adapters do: the chain's shape
-// is complete before the first turn.
-void escape().then(() => process.stdout.write("ready\n"));
+// is complete before the first turn. A knob that cannot take effect fails the chain, loudly.
+escape().then(
+  () => process.stdout.write("ready\n"),
+  (error: unknown) => {
+    process.stderr.write(`fake cli: escape ${knobs.escape} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
