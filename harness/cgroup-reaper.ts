@@ -9,5 +9,5 @@ export async function reapCgroup(containment: Containment, probe: Probe): Promis
   if (containment.kind === "tags-only") return [];
   const left = (await probe.scan()).filter((p) => isAlive(p) && isMember(containment, p.pid));
   await killAll(containment);
-  return left;
+  return left.map((p) => (p.attributedBy === null ? { ...p, attributedBy: "cgroup" } : p));
 }

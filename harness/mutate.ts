@@ -26,7 +26,7 @@ export const FAULT_TARGETS: Readonly<Record<Fault, { invariant: InvariantName; s
   "pidfile-left-behind": { invariant: "no-stale-pidfile", scenarios: ["adapter-crash"] },
   "double-release": { invariant: "released", scenarios: ["complete"] },
   "refcount-ignored": { invariant: "no-premature-kill", scenarios: ["shared-adapter"] },
-  "kill-ignores-escapes": { invariant: "no-tagged-survivor", scenarios: ["adapter-escapes-group", "adapter-hides"] },
+  "kill-ignores-escapes": { invariant: "no-tagged-survivor", scenarios: ["adapter-escapes-group", "adapter-hides", "adapter-clears-env"] },
   "no-boot-sweep": { invariant: "no-surviving-group", scenarios: ["crash-restart"] },
   "sweep-ignores-identity": { invariant: "no-foreign-kill", scenarios: ["crash-restart"] },
 };

@@ -28,6 +28,22 @@ function nameOf(run: string): string {
   return suite === undefined ? `reapcheck-${run}` : `reapcheck-${suite}-${run}`;
 }
 
+/**
+ * The run whose cgroup (v2) a process is in, from /proc/<pid>/cgroup; null when it is in none of
+ * ours. Membership is read from the kernel: a process cannot leave by itself.
+ */
+export function runOfProcess(pid: number): string | null {
+  let line: string | undefined;
+  try {
+    line = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n").find((l) => l.startsWith("0::"));
+  } catch {
+    return null;
+  }
+  const name = line?.split("/").pop() ?? "";
+  const prefix = nameOf("");
+  return name.startsWith(prefix) && name.length > prefix.length ? name.slice(prefix.length) : null;
+}
+
 /** This process's own path in a hierarchy, from /proc/self/cgroup ("0::/x" for v2, "4:memory:/x"). */
 function ownPath(controller: "unified" | "memory"): string | null {
   for (const line of readFileSync("/proc/self/cgroup", "utf8").split("\n")) {
@@ -215,10 +231,18 @@ export function suiteCgroups(suite: string): string[] {
   });
 }
 
-/** Whether runs here get cgroups of their own, said in words for a report's one line about it. */
-export function containmentLine(): string {
+/** Whether runs here get cgroups of their own: null when they do, else why not. */
+export function whyNoCgroups(): string | null {
   const probe = containRun(`probe-${process.pid}`);
-  if (probe.kind === "tags-only") return `containment: tags and process groups only (${probe.reason})`;
+  if (probe.kind === "tags-only") return probe.reason;
   removeRunCgroups(probe);
-  return `containment: each run in a cgroup of its own (${probe.memory === null ? "cgroup v2" : "cgroup v2, and v1 memory"}; cgroup.kill reaps what tags miss)`;
+  return null;
+}
+
+/** The same, said in words for a report's one line about it. */
+export function containmentLine(): string {
+  const why = whyNoCgroups();
+  return why === null
+    ? "containment: each run in a cgroup of its own (cgroup.kill reaps what tags miss)"
+    : `containment: tags and process groups only (${why})`;
 }

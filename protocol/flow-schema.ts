@@ -44,7 +44,7 @@ const agentSchema = z.strictObject({
   ballast_mb: z.number().int().nonnegative().max(4096).default(8),
   ignore_sigterm: z.boolean().default(false),
   handshake: z.enum(["ok", "hang", "garbage", "error-session-new"]).default("ok"),
-  escape: z.enum(["none", "setsid", "double-fork", "untagged", "hidden"]).default("none"),
+  escape: z.enum(["none", "setsid", "double-fork", "untagged", "hidden", "env-cleared"]).default("none"),
 });
 
 const stepSchema = z

@@ -24,9 +24,11 @@ export type HandshakeBehaviour = "ok" | "hang" | "garbage" | "error-session-new"
  * (setsid, double fork), or it stays in the group with its environment cleared and SIGTERM
  * ignored (untagged), so only group membership finds it and only SIGKILL ends it, or it leaves
  * the group and makes itself non-dumpable (hidden, as ssh-agent does), so that to anyone but
- * root its environment, tags and all, is unreadable: only its ancestry finds it.
+ * root its environment, tags and all, is unreadable: only its ancestry finds it, or it leaves
+ * the group and clears its environment (env-cleared): neither group nor tag finds it, only the
+ * run's cgroup (and its ancestry, while its parent lives).
  */
-export type EscapeBehaviour = "none" | "setsid" | "double-fork" | "untagged" | "hidden";
+export type EscapeBehaviour = "none" | "setsid" | "double-fork" | "untagged" | "hidden" | "env-cleared";
 
 export interface AgentBehaviour {
   latencyMs: number;

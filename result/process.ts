@@ -23,16 +23,18 @@ export interface ProcessInfo {
 /**
  * How a process was found to be a run's: by the tags in its environment; by ancestry, where its
  * environment cannot be read (another user's, a non-dumpable process, or a probe that reads no
- * environments) and it descends from a process of the run; or by membership of a process group
- * the run's engine announced (a member that cleared its environment).
+ * environments) and it descends from a process of the run; by membership of a process group the
+ * run's engine announced (a member that cleared its environment); or by membership of the run's
+ * cgroup, which no process leaves by itself.
  */
-export type Attribution = "tag" | "ancestry" | "group";
+export type Attribution = "tag" | "ancestry" | "group" | "cgroup";
 
 /** What a report adds to a process line: nothing for a tag, the usual way; why otherwise. */
 const ATTRIBUTION_NOTE: Record<Attribution, string> = {
   tag: "",
   ancestry: " (found by ancestry: its environment is unreadable)",
   group: " (found by group: it carries no tag)",
+  cgroup: " (found by its run's cgroup: no tag of its own says so)",
 };
 
 export { isZombie };

@@ -215,6 +215,21 @@ def live_with_env(name: str, match: Callable[[str], bool]) -> list[Proc]:
     return found
 
 
+def live_descendants(root: int) -> list[Proc]:
+    """Live descendants of a process by parent links, in one scan: a child that left the group
+    and cleared (or hid) its environment, found while the chain that started it still lives."""
+    stats = [s for s in (read_stat(pid) for pid in all_pids()) if s is not None and not s.zombie]
+    children: dict[int, list[Proc]] = {}
+    for stat in stats:
+        children.setdefault(stat.ppid, []).append(stat)
+    found, queue = [], list(children.get(root, []))
+    while queue:
+        nxt = queue.pop(0)
+        found.append(nxt)
+        queue.extend(children.get(nxt.pid, []))
+    return found
+
+
 def same_process_alive(pid: int, starttime: int) -> bool:
     stat = read_stat(pid)
     return stat is not None and stat.starttime == starttime and not stat.zombie
@@ -372,7 +387,7 @@ async def read_to_end(pipe) -> bytes:
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 HANDSHAKES = ("ok", "hang", "garbage", "error-session-new")
-ESCAPES = ("none", "setsid", "double-fork", "untagged", "hidden")
+ESCAPES = ("none", "setsid", "double-fork", "untagged", "hidden", "env-cleared")
 _MISSING = object()
 
 
@@ -1201,8 +1216,12 @@ class AcpProcessPool:
             self._remove_pid_file(chain)
 
     async def _kill_group_of(self, chain: Chain) -> bool:
-        """Kills the chain's group (every member, tagged or not), then whatever carries its tag
-        outside the group (a descendant that called setsid). True when the root is gone."""
+        """Kills the chain's group (every member, tagged or not), then what left the group: its
+        descendants outside it, read by parent links before the kill (an environment may be
+        cleared or unreadable), and whatever carries its tag (a double fork's orphan). True when
+        the root is gone."""
+        sweep = "kill-ignores-escapes" not in self.faults
+        departed = [p for p in live_descendants(chain.pid) if p.pgid != chain.pid] if sweep else []
         result = await kill_group(
             chain.pid,
             grace_s=self.kill_grace_s,
@@ -1211,8 +1230,10 @@ class AcpProcessPool:
             owns=led_by(chain.pid, chain.starttime),
         )
         survivors = list(result.survivors)
-        if "kill-ignores-escapes" not in self.faults:
-            escaped = [p for p in live_with_env(OWN_TAG, lambda v: v == chain.tag) if p.pgid != chain.pid]
+        if sweep:
+            tagged = [p for p in live_with_env(OWN_TAG, lambda v: v == chain.tag) if p.pgid != chain.pid]
+            known = {(p.pid, p.starttime) for p in departed}
+            escaped = departed + [p for p in tagged if (p.pid, p.starttime) not in known]
             survivors += await kill_processes(escaped)
         if survivors:
             self.emit({"event": "adapter.kill_failed", "pid": chain.pid, "survivors": survivors})

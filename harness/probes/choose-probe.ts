@@ -1,9 +1,11 @@
 // A probe by name, and the one a platform gets when none is named.
 import type { Probe } from "./probe.js";
-import { ProcScan } from "./proc-scan.js";
+import { whyNoCgroups } from "../../os/cgroup.js";
+import { InputError } from "../../protocol/input-error.js";
+import { CgroupScan, ProcScan } from "./proc-scan.js";
 import { PsScan } from "./ps-scan.js";
 
-export const PROBES = ["proc", "ps"] as const;
+export const PROBES = ["proc", "ps", "cgroup"] as const;
 export type ProbeName = (typeof PROBES)[number];
 
 /** /proc where there is one; ps-list and pidusage elsewhere. */
@@ -17,5 +19,10 @@ export function makeProbe(name: ProbeName): Probe {
       return new ProcScan();
     case "ps":
       return new PsScan();
+    case "cgroup": {
+      const why = whyNoCgroups();
+      if (why !== null) throw new InputError(`--probe cgroup needs cgroups this process may make, and ${why}`);
+      return new CgroupScan();
+    }
   }
 }

@@ -3,6 +3,7 @@
 // environment cannot be read (another user's, or a non-dumpable process, to anyone but root),
 // ancestry stands in for the tags: see `attributeByDescent`.
 import { readFileSync } from "node:fs";
+import { runOfProcess } from "../../os/cgroup.js";
 import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import type { ProcessInfo } from "../../result/process.js";
@@ -41,7 +42,7 @@ function readIdentity(pid: number, comm: string): Identity {
 }
 
 export class ProcScan implements Probe {
-  readonly name = "proc" as const;
+  readonly name: "proc" | "cgroup" = "proc";
   readonly seesTags = true;
   readonly starttimeSlackTicks = 0;
   /**
@@ -87,16 +88,47 @@ export class ProcScan implements Probe {
       });
     }
     this.identities = seen;
-    const descent = attributeByDescent(found, (p) => identityOf.get(p.pid)?.readable === false, (p) => this.parentOwners.get(keyOf(p)));
+    const descent = attributeByDescent(found, (p) => identityOf.get(p.pid)?.readable === false || this.untagged(p), (p) => this.parentOwners.get(keyOf(p)));
     // Only what is in this scan is kept: a process gone from the table never comes back.
     this.parentOwners = new Map([...descent.parentOwners].map(([p, owner]) => [keyOf(p), owner]));
-    return descent.processes.map((p) => {
-      if (p.attributedBy !== "ancestry") return p;
+    return descent.processes.map((p) => this.member(p)).map((p) => {
+      if (p.attributedBy !== "ancestry" && p.attributedBy !== "cgroup") return p;
       // Ours after all: its command line (readable even where its environment is not), read once.
       const identity = identityOf.get(p.pid)!;
       identity.args ??= readArgs(p.pid, identity.comm);
       return { ...p, args: identity.args };
     });
+  }
+
+  /** Whether descent may name an untagged process's owner: the /proc probe trusts only tags for that. */
+  protected untagged(_p: ProcessInfo): boolean {
+    return false;
+  }
+
+  /** The probe's last word on a process it could not attribute; the /proc probe has none. */
+  protected member(p: ProcessInfo): ProcessInfo {
+    return p;
+  }
+}
+
+/**
+ * The escape-proof probe: a process is the run's if it is in the run's cgroup, whatever its
+ * group, session or environment (the harness puts each run's engine in a cgroup of its own, and
+ * no child can leave one by itself). Inside a run's cgroup, an untagged process takes its job
+ * from its ancestry, like an unreadable one: membership already proves it is the run's.
+ */
+export class CgroupScan extends ProcScan {
+  override readonly name = "cgroup" as const;
+
+  protected override untagged(p: ProcessInfo): boolean {
+    return p.run === null && runOfProcess(p.pid) !== null;
+  }
+
+  protected override member(p: ProcessInfo): ProcessInfo {
+    if (p.attributedBy === "tag") return p;
+    const run = runOfProcess(p.pid);
+    // Its job, if any, came from its ancestry; that it is the run's, from the cgroup.
+    return run === null ? p : { ...p, run, attributedBy: "cgroup" };
   }
 }
 

@@ -29,6 +29,13 @@ function escape(): Promise<unknown> {
     }
     case "hidden":
       return hide();
+    case "env-cleared": {
+      // Its own session and an environment of PATH alone: no group and no tag finds it, only the
+      // cgroup it was born in.
+      const child = spawn("sleep", ["300"], { detached: true, stdio: "ignore", env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      child.unref();
+      return new Promise((resolve) => child.once("spawn", resolve));
+    }
     case "double-fork": {
       // An intermediate starts the escapee in its own session and exits at once: the escapee is
       // reparented away from the chain as well as out of its group.

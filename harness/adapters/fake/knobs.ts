@@ -3,7 +3,7 @@ import { BEHAVIOUR_ENV } from "../../../protocol/adapter-launch.js";
 import type { AgentBehaviour, EscapeBehaviour, HandshakeBehaviour } from "../../../protocol/model.js";
 
 const HANDSHAKES: readonly HandshakeBehaviour[] = ["ok", "hang", "garbage", "error-session-new"];
-const ESCAPES: readonly EscapeBehaviour[] = ["none", "setsid", "double-fork", "untagged", "hidden"];
+const ESCAPES: readonly EscapeBehaviour[] = ["none", "setsid", "double-fork", "untagged", "hidden", "env-cleared"];
 
 export function readKnobs(env: NodeJS.ProcessEnv): AgentBehaviour {
   const handshake = env[BEHAVIOUR_ENV.handshake] ?? "ok";
