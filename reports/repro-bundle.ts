@@ -3,7 +3,7 @@
 // at the terminal event and after the deadline, the leaked groups, the ledgers, the verdict and
 // the one command that reproduces it. Against a correct engine it is the matching control.
 import { unreachable } from "../protocol/model.js";
-import type { ProcessInfo } from "../result/process.js";
+import { type ProcessInfo, isAlive } from "../result/process.js";
 import { type Failure, failuresOf } from "./markdown.js";
 import { groupsMarkdown, processTableMarkdown } from "./process-table.js";
 import type { ScenarioResult, TimedSnapshot } from "../result/result.js";
@@ -51,12 +51,14 @@ function snapshotTitle(s: TimedSnapshot): string {
 /** The control's sentence, or what changed between the first and the last look. */
 function comparison(before: TimedSnapshot | undefined, after: TimedSnapshot | undefined): string {
   if (before === undefined || after === undefined) return "The run ended before both looks were taken: no comparison.";
-  const was = new Set(before.processes.map(identity));
-  const is = new Set(after.processes.map(identity));
-  const added = after.processes.filter((p) => !was.has(identity(p)));
-  const removed = before.processes.filter((p) => !is.has(identity(p)));
+  // A zombie is dead, only not yet reaped by its parent: it is shown in the tables, not counted here.
+  const live = (s: TimedSnapshot): ProcessInfo[] => s.processes.filter(isAlive);
+  const was = new Set(live(before).map(identity));
+  const is = new Set(live(after).map(identity));
+  const added = live(after).filter((p) => !was.has(identity(p)));
+  const removed = live(before).filter((p) => !is.has(identity(p)));
   if (added.length === 0 && removed.length === 0) {
-    return `**Process table identical before and after**: the same ${after.processes.length} process(es), by pid and start time.`;
+    return `**Process table identical before and after**: the same ${is.size} live process(es), by pid and start time.`;
   }
   const list = (ps: ProcessInfo[]): string => ps.map((p) => p.pid).join(", ");
   return [

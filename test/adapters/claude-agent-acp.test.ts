@@ -6,7 +6,7 @@ import { profileNamed } from "../../harness/adapters/registry.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { newRunId } from "../../harness/runner.js";
 import type { ScenarioResult } from "../../result/result.js";
-import { gate, scenarios, verdicts } from "../support/gate.js";
+import { failureSummary, gate, scenarios, verdicts } from "../support/gate.js";
 
 const claude = profileNamed("claude-agent-acp");
 const available = claude.available();
@@ -32,7 +32,7 @@ describe.skipIf(!available.ok)("the claude-agent-acp lane", () => {
 
   it("passes every key transition with real prompt turns", async () => {
     const result = await gate(scenarios(...KEY_PATHS), { adapter: claude, deadlineMs: 5_000 });
-    expect(verdicts(result)).toEqual(Object.fromEntries(KEY_PATHS.map((id) => [id, "pass"])));
+    expect(verdicts(result), failureSummary(result)).toEqual(Object.fromEntries(KEY_PATHS.map((id) => [id, "pass"])));
     expect(result.results.flatMap((r) => r.reaped)).toEqual([]);
   });
 

@@ -37,3 +37,15 @@ export function failedInvariants(result: GateResult, scenario: string): string[]
   const found = result.results.find((r) => r.scenario === scenario);
   return [...new Set(found?.checks.filter((c) => !c.ok).map((c) => c.invariant) ?? [])].sort();
 }
+
+/** Each failed scenario's failed checks, one line each: the message a failing assertion should carry. */
+export function failureSummary(result: GateResult): string {
+  return result.results
+    .filter((r) => r.verdict !== "pass")
+    .flatMap((r) => [
+      ...r.checks.filter((c) => !c.ok).map((c) => `${r.scenario} ${c.invariant} [${c.job}]: ${c.detail.split("\n")[0]}`),
+      ...(r.reaped.length > 0 ? [`${r.scenario} left-behind: ${r.reaped.map((p) => p.args).join("; ")}`] : []),
+      ...(r.error === null ? [] : [`${r.scenario} error: ${r.error.split("\n")[0]}`]),
+    ])
+    .join("\n");
+}
