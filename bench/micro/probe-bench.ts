@@ -4,7 +4,7 @@
 import pidusage from "pidusage";
 import psList from "ps-list";
 import { Bench } from "tinybench";
-import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { CgroupScan, ProcScan } from "../../harness/probes/proc-scan.js";
 import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
 import { spawnTaggedTree } from "./tagged-tree.js";
 
@@ -14,6 +14,7 @@ export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figur
   const tree = await spawnTaggedTree(run, TREE);
   const pids = new Set(tree.pids);
   const probe = new ProcScan();
+  const cgroupProbe = new CgroupScan();
   const expectAll = (found: number, by: string): void => {
     if (found < TREE) throw new Error(`${by} saw ${found} of the tree's ${TREE} processes`);
   };
@@ -21,6 +22,9 @@ export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figur
   bench
     .add("proc-scan: whole /proc, tree found by tag", async () => {
       expectAll((await probe.scan()).filter((p) => p.run === run).length, "proc-scan");
+    })
+    .add("cgroup-scan: whole /proc, each untagged process's cgroup read too", async () => {
+      expectAll((await cgroupProbe.scan()).filter((p) => p.run === run).length, "cgroup-scan");
     })
     .add("ps-list: whole table, tree found by pid", async () => {
       expectAll((await psList()).filter((p) => pids.has(p.pid)).length, "ps-list");
@@ -38,11 +42,13 @@ export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figur
   const proc = meanOf(rows, "proc-scan: whole /proc, tree found by tag");
   const ps = meanOf(rows, "ps-list: whole table, tree found by pid");
   const usage = meanOf(rows, "pidusage: the tree's 100 pids");
+  const cgroup = meanOf(rows, "cgroup-scan: whole /proc, each untagged process's cgroup read too");
   return {
     rows,
     figures: [
       { name: "ps-list / proc-scan", value: ps / proc, unit: "×", goal: "≥ 10×", met: ps / proc >= 10 },
       { name: "pidusage / proc-scan", value: usage / proc, unit: "×", goal: null, met: null },
+      { name: "cgroup-scan / proc-scan", value: cgroup / proc, unit: "×", goal: null, met: null },
     ],
   };
 }
