@@ -1,17 +1,12 @@
 // A short check that a new engine shim speaks the protocol: each rule is driven against the real
 // engine process and passes, fails with what was seen, or is skipped where the engine says it
 // lacks what the rule needs. Everything the engine started is reaped and counted.
-import { rm } from "node:fs/promises";
 import type { FlowDocument } from "../protocol/flow-schema.js";
 import type { Capabilities, EngineEvent, EngineSnapshot, HelloReply } from "../protocol/messages.js";
-import { fakeProfile } from "./adapters/registry.js";
+import { scratchEngine } from "./describe-engine.js";
 import type { EngineCommand } from "./engine-command.js";
-import { EngineProcess, stopEngine } from "./engine-process.js";
+import type { EngineProcess } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";
-import { groupsOf } from "./observation.js";
-import { reapRun } from "./reaper.js";
-import { activeRuns } from "./run-registry.js";
-import { DEFAULT_RUN_OPTIONS, newRunId } from "./runner.js";
 import { waitUntil } from "./wait-until.js";
 
 export const CONFORMANCE_RULES = [
@@ -80,28 +75,12 @@ interface Session {
 }
 
 async function open(command: EngineCommand, probe: Probe, waitMs: number): Promise<Session> {
-  const run = newRunId();
-  const stateDir = activeRuns.openStateDir(run);
-  const engine = new EngineProcess({
-    run,
-    command,
-    config: {
-      stateDir,
-      profiles: { default: fakeProfile.launch() },
-      faults: [],
-      killGraceMs: DEFAULT_RUN_OPTIONS.killGraceMs,
-      handshakeTimeoutMs: DEFAULT_RUN_OPTIONS.handshakeTimeoutMs,
-    },
-  });
-  activeRuns.attach(run, { stop: (ms) => stopEngine(engine, ms) });
+  const scratch = scratchEngine(command, probe);
   return {
-    engine,
-    run,
+    engine: scratch.engine,
+    run: scratch.run,
     close: async () => {
-      await stopEngine(engine, waitMs);
-      const left = await reapRun(run, probe, groupsOf(engine.events));
-      await rm(stateDir, { recursive: true, force: true });
-      activeRuns.delete(run);
+      const left = await scratch.close(waitMs);
       return { left: left.length, what: left.map((p) => `pid ${p.pid} ${p.args.slice(0, 60)}`).join(", ") };
     },
   };

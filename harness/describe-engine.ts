@@ -1,18 +1,29 @@
 // Asks an engine what it is before a run: starts it on a scratch state folder, reads its hello,
 // shuts it down and reaps whatever it started. An engine that cannot do that is bad input.
+// Conformance drives its scratch engines through the same door.
 import { rm } from "node:fs/promises";
 import type { Fault } from "../protocol/faults.js";
 import { InputError } from "../protocol/input-error.js";
 import type { HelloReply } from "../protocol/messages.js";
+import type { ProcessInfo } from "../result/process.js";
 import { fakeProfile } from "./adapters/registry.js";
 import { type EngineCommand, referenceEngine, shellEngine } from "./engine-command.js";
 import { EngineProcess, stopEngine } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";
+import { groupsOf } from "./observation.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
 import { DEFAULT_RUN_OPTIONS, newRunId } from "./runner.js";
 
-export async function describeEngine(command: EngineCommand, probe: Probe): Promise<HelloReply> {
+/** An engine on a scratch state folder and the fake adapter, for asking it things outside a scenario. */
+export interface ScratchEngine {
+  engine: EngineProcess;
+  run: string;
+  /** Stops it (killed after `stopMs`), reaps what it left and removes its folder; returns what had to be reaped. */
+  close(stopMs?: number): Promise<ProcessInfo[]>;
+}
+
+export function scratchEngine(command: EngineCommand, probe: Probe): ScratchEngine {
   const run = newRunId();
   const stateDir = activeRuns.openStateDir(run);
   const engine = new EngineProcess({
@@ -27,13 +38,25 @@ export async function describeEngine(command: EngineCommand, probe: Probe): Prom
     },
   });
   activeRuns.attach(run, { stop: (ms) => stopEngine(engine, ms) });
+  return {
+    engine,
+    run,
+    close: async (stopMs) => {
+      await stopEngine(engine, stopMs);
+      const left = await reapRun(run, probe, groupsOf(engine.events));
+      await rm(stateDir, { recursive: true, force: true });
+      activeRuns.delete(run);
+      return left;
+    },
+  };
+}
+
+export async function describeEngine(command: EngineCommand, probe: Probe): Promise<HelloReply> {
+  const scratch = scratchEngine(command, probe);
   try {
-    return await engine.ready;
+    return await scratch.engine.ready;
   } finally {
-    await stopEngine(engine);
-    await reapRun(run, probe);
-    await rm(stateDir, { recursive: true, force: true });
-    activeRuns.delete(run);
+    await scratch.close();
   }
 }
 
