@@ -173,7 +173,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     memAvailableBytes: options.readMemAvailable(),
     floorBytes: options.floorBytes,
   });
-  if (!projection.fits && !options.force) {
+  // A --host-memory cgroup that fits above the floor caps the run itself: its OOM killer stops it first.
+  const capped = options.hostMemoryBytes !== undefined && options.hostMemoryBytes <= projection.budgetBytes;
+  if (!projection.fits && !options.force && !capped) {
     return finish({
       kind: "refused",
       reason:
