@@ -2,6 +2,8 @@
 // conformance, and scan or reap a run's processes. Options are plain objects, results typed
 // values; importing it starts nothing, and the SIGKILL watchdog runs only if startWatchdog() is called.
 import type { LanesResult } from "../harness/adapters/run-lanes.js";
+import { applyBaseline, loadBaseline } from "../engines/baseline.js";
+import { BLACK_BOX_DEFAULTS, runBlackBoxGate } from "../engines/gate.js";
 import { runLanes } from "../harness/adapters/run-lanes.js";
 import { PROFILES, profileNamed } from "../harness/adapters/registry.js";
 import { type ConformanceResult, runConformance } from "../harness/conformance.js";
@@ -68,7 +70,55 @@ export interface GateOptions {
   onLog?: (line: string) => void;
   /** The run's tagged processes before, at each terminal event and after the deadline. */
   onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
+  /**
+   * A black-box engine by name ("acpx", "acp-factory"): an engine that speaks no protocol of ours,
+   * driven through its transitions from outside. Exclusive with `engineCommand`.
+   */
+  engine?: string;
+  /** Runs of each transition (black-box engines): leaks are reported as a rate with a 95% interval. */
+  repeat?: number;
+  /** A known-leaks baseline file: known leaks do not fail the gate, new ones do. */
+  baseline?: string;
 }
+
+/** Names the black-box engines `runGate({ engine })` can drive. */
+export { BLACK_BOX_ENGINES } from "../engines/registry.js";
+export type { BaselineEntry, BaselineSummary, LeakRate } from "../result/result.js";
+
+/** The gate over a black-box engine: its driver's transitions instead of scenario files. */
+async function runEngineGate(engine: string, options: GateOptions): Promise<GateReport> {
+  if (options.engineCommand !== undefined) throw new InputError(`--engine ${engine} and --engine-command are exclusive: one names a black-box engine, the other a command that speaks the protocol`);
+  if ((options.faults ?? []).length > 0) throw new InputError(`faults are the reference engine's; black-box engine ${engine} has none`);
+  if (options.scenarios !== undefined) throw new InputError(`black-box engine ${engine} runs its driver's transitions, not scenario files (select them with only)`);
+  if ((options.probe ?? defaultProbe()) !== "proc") throw new InputError(`black-box engine ${engine} needs the /proc probe: only environment tags show what a black box started`);
+  const repeat = options.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) throw new InputError(`repeat must be a whole number from 1 to ${MAX_REPEAT}`);
+  const name = options.adapter ?? "fake";
+  const adapters = name === "all" ? Object.values(PROFILES) : [profileNamed(name)];
+  const availability = adapters[0]!.available();
+  if (name !== "all" && !availability.ok) throw new InputError(`adapter ${name} cannot run: ${availability.reason}`);
+  const baseline = options.baseline === undefined ? null : loadBaseline(options.baseline);
+  if (baseline?.engine !== null && baseline?.engine !== undefined && baseline.engine !== engine) {
+    throw new InputError(`--baseline ${baseline.file} lists leaks of engine ${baseline.engine}, not ${engine}`);
+  }
+  const report = await runBlackBoxGate({
+    engine,
+    adapters,
+    only: options.only ?? [],
+    repeat,
+    deadlineMs: options.deadlineMs ?? BLACK_BOX_DEFAULTS.deadlineMs,
+    concurrency: options.concurrency ?? defaultConcurrency(),
+    probe: new ProcScan(),
+    ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
+    ...(options.onLog === undefined ? {} : { onLog: options.onLog }),
+    ...(options.onSnapshot === undefined ? {} : { onSnapshot: options.onSnapshot }),
+  });
+  if (report.results.length === 0) throw new InputError(`nothing was checked: every transition of ${engine} was skipped`);
+  return baseline === null ? report : applyBaseline(report, baseline);
+}
+
+/** More runs than this is a soak, not a gate. */
+const MAX_REPEAT = 1_000;
 
 const isLoaded = (s: GateOptions["scenarios"]): s is readonly Scenario[] => Array.isArray(s) && s.length > 0 && typeof s[0] !== "string";
 
@@ -83,6 +133,9 @@ export function loadScenarios(paths: string | readonly string[] = DEFAULT_SCENAR
  * InputError before anything runs; a gate that ran nothing throws too.
  */
 export async function runGate(options: GateOptions = {}): Promise<GateReport> {
+  if (options.engine !== undefined) return runEngineGate(options.engine, options);
+  if ((options.repeat ?? 1) !== 1) throw new InputError("repeat works with a black-box engine (--engine) only");
+  const baseline = options.baseline === undefined ? null : loadBaseline(options.baseline);
   const faults = parseFaults(options.faults ?? []);
   const name = options.adapter ?? "fake";
   const adapters = name === "all" ? Object.values(PROFILES) : [profileNamed(name)];
@@ -112,7 +165,7 @@ export async function runGate(options: GateOptions = {}): Promise<GateReport> {
   if (report.results.length === 0) {
     throw new InputError(`nothing was checked: ${scenarios.length === 0 ? "no scenario was selected" : "every scenario was skipped"}`);
   }
-  return report;
+  return baseline === null ? report : applyBaseline(report, baseline);
 }
 
 export interface SoakOptions {

@@ -6,7 +6,7 @@ import type { ProcessInfo } from "../result/process.js";
 import { INVARIANT_MEANING, LEFT_BEHIND, LEFT_BEHIND_MEANING } from "./invariant-meaning.js";
 import { groupsMarkdown } from "./process-table.js";
 import { type GateResult, type ScenarioResult, type Verdict, failedChecks } from "../result/result.js";
-import { failedNames, rerunCommand } from "./text-reporter.js";
+import { baselineText, failedNames, leakRateText, rerunCommand } from "./text-reporter.js";
 
 /** One thing that went wrong in a scenario. */
 export type Failure =
@@ -96,11 +96,29 @@ function verdictTable(gate: GateResult): string {
     const found = gate.results.find((r) => r.scenario === scenario && r.adapter === adapter);
     if (found === undefined) return "—";
     const names = failedNames(found);
-    return `${VERDICT_LABEL[found.verdict]}${found.verdict === "fail" && names.length > 0 ? ` ${names.join(", ")}` : ""}`;
+    const rate = found.leakRate === undefined ? "" : ` — ${leakRateText(found.leakRate)}`;
+    const known = found.baseline?.kind === "known" ? " (known leak)" : found.baseline?.kind === "new" ? " (**new**)" : "";
+    return `${VERDICT_LABEL[found.verdict]}${found.verdict === "fail" && names.length > 0 ? ` ${names.join(", ")}` : ""}${rate}${known}`;
   };
   const head = ["scenario", ...adapters];
   const rows = scenarios.map((s) => [`\`${s}\``, ...adapters.map((a) => cellFor(s, a))]);
   return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
+}
+
+const percent = (x: number): string => `${Math.round(x * 100)}%`;
+
+/** Present when scenarios ran more than once (--repeat): one row per scenario and adapter. */
+function leakRateTable(gate: GateResult): string | null {
+  const rated = gate.results.filter((r) => r.leakRate !== undefined);
+  if (rated.length === 0) return null;
+  const rows = rated.map((r) => {
+    const rate = r.leakRate!;
+    const rss = rate.leaked === 0 ? "—" : `${(rate.rssLeftBytes / 2 ** 20).toFixed(0)} MB`;
+    const names = failedNames(r).filter((n) => n !== "left-behind");
+    const verdict = `${VERDICT_LABEL[r.verdict]}${names.length > 0 ? ` ${names.join(", ")}` : ""}${r.baseline?.kind === "known" ? " (known)" : ""}`;
+    return `| \`${r.scenario}\` | ${r.adapter} | ${verdict} | ${rate.leaked}/${rate.runs} | ${percent(rate.low)}–${percent(rate.high)} | ${rss} |`;
+  });
+  return ["## Leak rates", "", "| transition | adapter | verdict | leaked | 95% CI | RSS left per leak |", "|---|---|---|---|---|---|", ...rows].join("\n");
 }
 
 export function gateMarkdown(gate: GateResult): string {
@@ -112,5 +130,7 @@ export function gateMarkdown(gate: GateResult): string {
     faults.length === 0 ? "no faults" : `faults ${faults.map((f) => `\`${f}\``).join(", ")}`,
   ].join(" · ");
   const failures = gate.results.filter((r) => r.verdict !== "pass").map(scenarioMarkdown);
-  return `${[`# reapcheck gate: ${VERDICT_LABEL[gate.verdict]}`, summary, verdictTable(gate), ...failures].join("\n\n")}\n`;
+  const baseline = gate.baseline === undefined ? [] : [`## Baseline\n\n\`\`\`\n${baselineText(gate.baseline)}\n\`\`\``];
+  const rates = leakRateTable(gate);
+  return `${[`# reapcheck gate: ${VERDICT_LABEL[gate.verdict]}`, summary, verdictTable(gate), ...(rates === null ? [] : [rates]), ...baseline, ...failures].join("\n\n")}\n`;
 }

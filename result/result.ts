@@ -34,6 +34,57 @@ export interface ScenarioResult {
   /** The run's tagged processes before, at the terminal event and after the deadline; present
    *  when the caller asked the runner for them (reports, repro bundles). */
   snapshots?: TimedSnapshot[];
+  /** The black-box engine driven (`--engine acpx`), when the engine speaks no protocol of ours. */
+  engine?: string;
+  /** Present when the scenario ran more than once (`--repeat`): how many of its runs leaked. */
+  leakRate?: LeakRate;
+  /** Present when a known-leaks baseline was given: how this scenario's findings compare with it. */
+  baseline?: BaselineStatus;
+}
+
+/**
+ * Leaks of a scenario run `runs` times, with the 95% Wilson score interval of the leak
+ * probability: a racy leak is reported as a rate, neither missed by one lucky run nor flaky.
+ */
+export interface LeakRate {
+  leaked: number;
+  runs: number;
+  /** Bounds of the 95% interval, as fractions of 1. */
+  low: number;
+  high: number;
+  /** Mean RSS of what the leaking runs left alive (and the harness reaped); 0 when none leaked. */
+  rssLeftBytes: number;
+}
+
+/**
+ * known: every finding is listed in the baseline; new: some finding is not (named in `unlisted`);
+ * clean: no finding.
+ */
+export type BaselineStatus = { kind: "known" } | { kind: "new"; unlisted: string[] } | { kind: "clean" };
+
+/** One leak a baseline lists, or one a run found: a scenario, an invariant, on an adapter. */
+export interface BaselineEntry {
+  scenario: string;
+  invariant: string;
+  /** Absent: the entry holds on every adapter. */
+  adapter?: string;
+  /** What survives, for the reader. */
+  survives?: string;
+  /** A racy leak: a run without it proves no fix. */
+  racy?: boolean;
+}
+
+/** What a gate with `--baseline` found against the file. */
+export interface BaselineSummary {
+  file: string;
+  /** Findings the baseline lists: reported, but they do not fail the gate. */
+  known: BaselineEntry[];
+  /** Findings it does not list: these fail the gate. */
+  unlisted: BaselineEntry[];
+  /** Entries of scenarios that ran and did not leak this way: fixed, remove them from the baseline. */
+  fixed: BaselineEntry[];
+  /** The gate's verdict before the baseline was applied. */
+  measured: Verdict;
 }
 
 /** A snapshot with the host's uptime when it was taken: a process's age is uptime − starttime. */
@@ -43,7 +94,10 @@ export interface GateResult {
   schemaVersion: typeof SCHEMA_VERSION;
   probe: string;
   results: ScenarioResult[];
+  /** With a baseline, the verdict after it: known leaks do not fail the gate. */
   verdict: Verdict;
+  /** Present when a known-leaks baseline was given. */
+  baseline?: BaselineSummary;
 }
 
 /** A proven failure outranks a scenario that could not run: exit 1 must not hide behind exit 2. */

@@ -22,8 +22,9 @@ const top = (path: string): string => path.split("/")[0]!;
 
 /** What each folder may import besides itself. */
 const ALLOWED: Record<string, readonly string[]> = {
-  cli: ["api", "harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
-  api: ["harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
+  cli: ["api", "engines", "harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
+  api: ["engines", "harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
+  engines: ["harness", "reports", "result", "protocol", "os", "acp"],
   bench: ["harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
   soak: ["harness", "reports", "result", "protocol", "os", "acp"],
   explore: ["harness", "reports", "result", "protocol", "os", "acp"],
