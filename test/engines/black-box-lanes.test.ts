@@ -15,8 +15,12 @@ import type { ScenarioResult } from "../../result/result.js";
 const LANES = process.env.REAPCHECK_ENGINE_LANES === "1";
 const CLI = join(PACKAGE_ROOT, "dist/cli/main.js");
 const LONG = 900_000;
-const scratch = mkdtempSync(join(tmpdir(), "reapcheck-bb-lanes-"));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Made only when a test needs it: a skipped file must leave no folder behind.
+let scratch: string | undefined;
+const scratchDir = (): string => (scratch ??= mkdtempSync(join(tmpdir(), "reapcheck-bb-lanes-")));
+afterAll(() => {
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+});
 
 const failed = (r: ScenarioResult | undefined): string[] => [...new Set(r?.checks.filter((c) => !c.ok).map((c) => c.invariant) ?? [])].sort();
 const verdicts = (report: GateReport): Record<string, string> =>
@@ -86,7 +90,7 @@ describe.skipIf(!LANES)("the CLI end to end", () => {
   }, LONG);
 
   it("repro --engine writes a bundle with the commands, the process tables and the survivors", async () => {
-    const out = join(scratch, "acpx-kill.md");
+    const out = join(scratchDir(), "acpx-kill.md");
     const { exitCode } = await execa(process.execPath, [CLI, "repro", "--engine", "acpx", "--only", "exec-client-sigkill", "--out", out], { reject: false });
     expect(exitCode).toBe(1);
     const bundle = readFileSync(out, "utf8");
