@@ -9,6 +9,11 @@ export interface Skip {
   reason: string;
 }
 
+/** A skip as the gate prints it as it goes; `*` stands for a whole lane. */
+export function skipLine(skip: Skip): string {
+  return skip.scenario === "*" ? `SKIP  lane ${skip.adapter}: ${skip.reason}` : `SKIP  ${skip.scenario.padEnd(24)} ${skip.adapter}: ${skip.reason}`;
+}
+
 /** The scenario as a lane needs it: its id, and its file's plan for real adapters. */
 export interface LaneScenario {
   id: string;

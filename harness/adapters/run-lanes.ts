@@ -7,7 +7,7 @@ import { type GateOptions, runGate } from "../gate.js";
 import { newRunId } from "../runner.js";
 import type { Scenario } from "../scenario.js";
 import { type ChainRss, chainLine, measureChain } from "./chain-rss.js";
-import { type Skip, planLane } from "./lane.js";
+import { type Skip, planLane, skipLine } from "./lane.js";
 import type { AdapterProfile } from "./profile.js";
 
 export interface LanesResult extends GateResult {
@@ -30,20 +30,22 @@ export async function runLanes(
     if (missing.length === 0) return true;
     const reason = `the engine lacks ${missing.join(", ")}`;
     for (const adapter of adapters) {
-      skipped.push({ scenario: scenario.id, adapter: adapter.name, reason });
-      log(`SKIP  ${scenario.id.padEnd(24)} ${adapter.name}: ${reason}`);
+      const skip = { scenario: scenario.id, adapter: adapter.name, reason };
+      skipped.push(skip);
+      log(skipLine(skip));
     }
     return false;
   });
   for (const adapter of adapters) {
     const availability = adapter.available();
     if (!availability.ok) {
-      skipped.push({ scenario: "*", adapter: adapter.name, reason: availability.reason });
-      log(`SKIP  lane ${adapter.name}: ${availability.reason}`);
+      const skip = { scenario: "*", adapter: adapter.name, reason: availability.reason };
+      skipped.push(skip);
+      log(skipLine(skip));
       continue;
     }
     const lane = planLane(adapter, scenarios);
-    for (const skip of lane.skipped) log(`SKIP  ${skip.scenario.padEnd(24)} ${adapter.name}: ${skip.reason}`);
+    for (const skip of lane.skipped) log(skipLine(skip));
     skipped.push(...lane.skipped);
     if (adapter.prepare !== undefined && lane.run.length > 0) {
       const chain = await measureChain(adapter, options.probe, newRunId());
