@@ -21,7 +21,7 @@ import { parseFaults } from "../protocol/faults.js";
 import { containmentLine } from "../os/cgroup.js";
 import { InputError } from "../protocol/input-error.js";
 import type { HelloReply } from "../protocol/messages.js";
-import type { RunSnapshot, ScenarioResult } from "../result/result.js";
+import type { RunSnapshot, SnapshotOf, ScenarioResult } from "../result/result.js";
 import type { ProcessInfo } from "../result/process.js";
 import { readMemAvailable } from "../soak/mem-available.js";
 import type { SoakResult } from "../soak/result.js";
@@ -59,8 +59,10 @@ export interface GateOptions {
   faults?: readonly string[];
   /** How long the invariants may take to hold once every job ended. */
   deadlineMs?: number;
-  /** Scenarios run at once. */
+  /** Engines run at once (black-box engines: transitions run at once). */
   concurrency?: number;
+  /** The most scenarios one engine runs side by side (default 6); 1: each scenario its own engine. */
+  perEngine?: number;
   probe?: ProbeName;
   /** Each scenario's result as it finishes. */
   onResult?: (result: ScenarioResult) => void;
@@ -69,7 +71,7 @@ export interface GateOptions {
   /** Skipped lanes and scenarios, and measured chains, as lines for a person. */
   onLog?: (line: string) => void;
   /** The run's tagged processes before, at each terminal event and after the deadline. */
-  onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
+  onSnapshot?: (of: SnapshotOf, snapshot: RunSnapshot) => void;
   /**
    * A black-box engine by name ("acpx", "acp-factory"): an engine that speaks no protocol of ours,
    * driven through its transitions from outside. Exclusive with `engineCommand`.
@@ -157,6 +159,7 @@ export async function runGate(options: GateOptions = {}): Promise<GateReport> {
       probe,
       deadlineMs: options.deadlineMs ?? DEFAULT_RUN_OPTIONS.deadlineMs,
       concurrency: options.concurrency ?? defaultConcurrency(),
+      ...(options.perEngine === undefined ? {} : { perEngine: options.perEngine }),
       ...(options.onResult === undefined ? {} : { onResult: options.onResult }),
       ...(options.onSnapshot === undefined ? {} : { onSnapshot: options.onSnapshot }),
     },

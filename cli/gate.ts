@@ -7,7 +7,7 @@ import { BLACK_BOX_ENGINES, blackBoxEngineNamed } from "../engines/registry.js";
 import { InputError } from "../protocol/input-error.js";
 import { PROFILES } from "../harness/adapters/registry.js";
 import { engineLine } from "../harness/describe-engine.js";
-import { defaultConcurrency } from "../harness/gate.js";
+import { DEFAULT_PER_ENGINE, defaultConcurrency } from "../harness/gate.js";
 import { PROBES, type ProbeName, defaultProbe } from "../harness/probes/choose-probe.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
 import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../harness/scenario.js";
@@ -25,6 +25,7 @@ interface GateFlags {
   scenarios: string;
   deadline?: number;
   concurrency: number;
+  perEngine: number;
   json?: boolean;
   format: Format;
   report?: string;
@@ -52,7 +53,8 @@ export function registerGate(program: Command): void {
     .option("--adapter <name>", `adapter profile: ${Object.keys(PROFILES).join(", ")} or all`, "fake")
     .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
     .option("--deadline <ms>", `how long invariants may take to hold (default ${DEFAULT_RUN_OPTIONS.deadlineMs}; ${BLACK_BOX_DEFAULTS.deadlineMs} with --engine)`, positiveInt)
-    .option("--concurrency <n>", "scenarios run at once", positiveInt, defaultConcurrency())
+    .option("--concurrency <n>", "engines run at once (with --engine: transitions)", positiveInt, defaultConcurrency())
+    .option("--per-engine <n>", "scenarios one engine runs side by side (1: an engine each)", positiveInt, DEFAULT_PER_ENGINE)
     .option("--json", "print one JSON result object instead of text (same as --format json)")
     .addOption(new Option("--format <format>", "what to print on stdout").choices(FORMATS).default("text"))
     .option("--report <dir>", "write report.md, report.json, junit.xml and a process tree per failed case")
@@ -80,6 +82,7 @@ export function registerGate(program: Command): void {
         probe: flags.probe,
         ...(flags.deadline === undefined ? {} : { deadlineMs: flags.deadline }),
         concurrency: flags.concurrency,
+        perEngine: flags.perEngine,
         onEngine: (hello) => log(engineLine(hello)),
         onLog: log,
         onResult: (r) => {

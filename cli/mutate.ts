@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { type Fault, parseFaults } from "../protocol/faults.js";
 import { profileNamed } from "../harness/adapters/registry.js";
-import { defaultConcurrency } from "../harness/gate.js";
+import { DEFAULT_PER_ENGINE, defaultConcurrency } from "../harness/gate.js";
 import { mutateTable, runMutate } from "../harness/mutate.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
@@ -19,6 +19,7 @@ interface MutateFlags {
   scenarios: string;
   deadline: number;
   concurrency: number;
+  perEngine: number;
   json?: boolean;
 }
 
@@ -31,7 +32,8 @@ export function registerMutate(program: Command): void {
     .option("--targeted", "run each fault only against the scenarios it targets (fast)")
     .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
     .option("--deadline <ms>", "how long invariants may take to hold", positiveInt, DEFAULT_RUN_OPTIONS.deadlineMs)
-    .option("--concurrency <n>", "scenarios run at once", positiveInt, defaultConcurrency())
+    .option("--concurrency <n>", "engines run at once", positiveInt, defaultConcurrency())
+    .option("--per-engine <n>", "scenarios one engine runs side by side (1: an engine each)", positiveInt, DEFAULT_PER_ENGINE)
     .option("--json", "print one JSON result object instead of a table")
     .action(async (flags: MutateFlags) => {
       const asked = parseFaults(flags.fault);
@@ -51,6 +53,7 @@ export function registerMutate(program: Command): void {
           probe,
           deadlineMs: flags.deadline,
           concurrency: flags.concurrency,
+          perEngine: flags.perEngine,
         },
         flags.targeted === true,
         flags.json === true ? undefined : (row) => console.error(`${row.caught ? "caught" : "MISSED"} ${row.fault}`),

@@ -86,7 +86,8 @@ export class Engine {
   private readonly acp: AcpProcessPool;
   private readonly workspaces: WorkspacePool;
   private readonly managers: ResourceManager[];
-  private readonly finishing = new Set<Promise<void>>();
+  /** Releases under way, each with the job it releases. */
+  private readonly finishing = new Map<Promise<void>, string>();
   /** Script processes until they are gone: an engine that exits first would orphan a dying group. */
   private readonly scripts = new Set<Promise<void>>();
   private runCounter = 0;
@@ -189,12 +190,13 @@ export class Engine {
 
   /** Resolves when every release under way has finished. */
   async settled(): Promise<void> {
-    while (this.finishing.size > 0) await Promise.all(this.finishing);
+    while (this.finishing.size > 0) await Promise.all(this.finishing.keys());
   }
 
   snapshot(): EngineSnapshot {
     return {
       releasesInFlight: this.finishing.size,
+      releasing: [...new Set(this.finishing.values())],
       jobs: [...this.jobs.values()].map((j) => ({ id: j.id, state: j.state, runs: j.runs.map((r) => ({ ...r })) })),
       ledgers: this.managers.map((m) => ({ manager: m.name, releasedJobs: [...m.releasedJobs] })),
       pool: this.acp.snapshot(),
@@ -212,7 +214,7 @@ export class Engine {
     const done = this.finishJob(job, outcome)
       .catch((error: unknown) => this.options.emit({ event: "resource.release_failed", manager: "*", jobId: job.id, error: String(error) }))
       .finally(() => this.finishing.delete(done));
-    this.finishing.add(done);
+    this.finishing.set(done, job.id);
   }
 
   /**

@@ -18,7 +18,7 @@ import { BEHAVIOUR_ENV } from "../protocol/adapter-launch.js";
 import { JOB_TAG, RUN_TAG } from "../protocol/tags.js";
 import type { Check, InvariantName } from "../result/check.js";
 import { type ProcessInfo, isAlive } from "../result/process.js";
-import type { RunSnapshot, ScenarioResult } from "../result/result.js";
+import type { RunSnapshot, SnapshotOf, ScenarioResult } from "../result/result.js";
 import type { BlackBoxEngine, DriveContext, Driven, PrematureCheck, Transition } from "./black-box.js";
 import { type SeenGroup, foreignKillCheck, outcomeCheck, prematureCheck, survivorChecks } from "./black-box-checks.js";
 import { DrivenProcess, type SpawnOptions } from "./driven-process.js";
@@ -33,7 +33,7 @@ export interface BlackBoxRunOptions {
   deadlineMs: number;
   /** How long a transition may take to end; past it, it is reported as timed out and reaped. */
   transitionTimeoutMs: number;
-  onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
+  onSnapshot?: (of: SnapshotOf, snapshot: RunSnapshot) => void;
 }
 
 /** What a run did, moment by moment: the exact commands and signals, for a repro bundle. */
@@ -105,7 +105,7 @@ export async function runTransition(transition: Transition, options: BlackBoxRun
   const groups = new Map<number, SeenGroup>();
   let midTurn: TimedProcesses | null = null;
   const snapshot = async (take: (processes: ProcessInfo[]) => RunSnapshot): Promise<void> => {
-    if (options.onSnapshot !== undefined) options.onSnapshot(run, take((await probe.scan()).filter((p) => p.run === run)));
+    if (options.onSnapshot !== undefined) options.onSnapshot({ run, scenario: transition.id }, take((await probe.scan()).filter((p) => p.run === run)));
   };
   // Every process group a job-tagged process is seen in: what no-surviving-group looks at after
   // the job, members tagged or not.

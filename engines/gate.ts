@@ -9,7 +9,7 @@ import type { Probe } from "../harness/probes/probe.js";
 import { activeRuns } from "../harness/run-registry.js";
 import { newRunId } from "../harness/runner.js";
 import { InputError } from "../protocol/input-error.js";
-import { type RunSnapshot, SCHEMA_VERSION, type ScenarioResult, overall } from "../result/result.js";
+import { type RunSnapshot, type SnapshotOf, SCHEMA_VERSION, type ScenarioResult, overall } from "../result/result.js";
 import type { BlackBoxEngine, Transition } from "./black-box.js";
 import { type BlackBoxRun, runTransition } from "./black-box-run.js";
 import { foldRuns } from "./leak-rate.js";
@@ -30,7 +30,7 @@ export interface BlackBoxGateOptions {
   probe: Probe;
   onResult?: (result: ScenarioResult) => void;
   onLog?: (line: string) => void;
-  onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
+  onSnapshot?: (of: SnapshotOf, snapshot: RunSnapshot) => void;
   /** Every single run, with its timeline (the repro bundle's commands). */
   onRun?: (run: BlackBoxRun) => void;
 }

@@ -1,28 +1,38 @@
-// The gate: every selected scenario, a few at a time, each against its own engine process.
+// The gate: every selected scenario, a few engines at a time, scenarios that can share an engine
+// side by side in one.
 import { cpus } from "node:os";
 import { type GateResult, SCHEMA_VERSION, type ScenarioResult, overall } from "../result/result.js";
 import { activeRuns } from "./run-registry.js";
-import { type RunOptions, runScenario } from "./runner.js";
+import { packBatches } from "./engine-batches.js";
+import { type RunOptions, runScenarios } from "./runner.js";
 import type { Scenario } from "./scenario.js";
 
 export interface GateOptions extends RunOptions {
+  /** Engines run at once. */
   concurrency: number;
+  /** The most scenarios one engine runs side by side; 1: each scenario its own engine. */
+  perEngine?: number;
   onResult?: (result: ScenarioResult) => void;
 }
 
 export const defaultConcurrency = (): number => Math.max(1, cpus().length);
 
+/** Scenarios one engine runs side by side by default: their waits overlap, their start-up is paid once. */
+export const DEFAULT_PER_ENGINE = 6;
+
 export async function runGate(scenarios: readonly Scenario[], options: GateOptions): Promise<GateResult> {
   const results: ScenarioResult[] = new Array(scenarios.length);
+  const batches = packBatches(scenarios, options.perEngine ?? DEFAULT_PER_ENGINE);
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < scenarios.length && !activeRuns.closing) {
-      const index = next++;
-      const result = await runScenario(scenarios[index]!, options);
-      results[index] = result;
-      options.onResult?.(result);
+    while (next < batches.length && !activeRuns.closing) {
+      const batch = batches[next++]!;
+      for (const result of await runScenarios(batch, options)) {
+        results[scenarios.indexOf(batch.find((s) => s.id === result.scenario)!)] = result;
+        options.onResult?.(result);
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, scenarios.length) }, worker));
-  return { schemaVersion: SCHEMA_VERSION, probe: options.probe.name, results, verdict: overall(results) };
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, batches.length) }, worker));
+  return { schemaVersion: SCHEMA_VERSION, probe: options.probe.name, results: results.filter((r) => r !== undefined), verdict: overall(results) };
 }

@@ -27,7 +27,10 @@ function maySignal(p: ProcessInfo): boolean {
  * cleared its environment carries no tag, but its group is ours until it empties); returns every
  * one it found alive (the leak), each saying how it was attributed.
  */
-export async function reapRun(run: string, probe: Probe, groups: readonly JobGroup[] = []): Promise<ProcessInfo[]> {
+export async function reapRun(run: string, probe: Probe, groups: readonly JobGroup[] = [], jobs?: ReadonlySet<string>): Promise<ProcessInfo[]> {
+  // With `jobs`, only those jobs' processes: one scenario's, in an engine other scenarios share.
+  const mine = (p: ProcessInfo): boolean => jobs === undefined || (p.job !== null && jobs.has(p.job));
+  if (jobs !== undefined) groups = groups.filter((g) => jobs.has(g.jobId));
   // Only a probe that reads environments can tell what is ours; without one, nothing is signalled.
   const scanner = probe.seesTags ? probe : new ProcScan();
   const found = new Map<string, ProcessInfo>();
@@ -37,7 +40,7 @@ export async function reapRun(run: string, probe: Probe, groups: readonly JobGro
     const pgids = new Set(groups.map((g) => g.pgid).filter((g) => !reused.has(g)));
     const ours = scanned.flatMap((p): ProcessInfo[] => {
       if (!isAlive(p)) return [];
-      if (p.run === run) return [p];
+      if (p.run === run) return mine(p) ? [p] : [];
       return p.run === null && pgids.has(p.pgid) ? [{ ...p, attributedBy: "group" }] : [];
     });
     for (const p of ours) found.set(`${p.pid}/${p.starttime}`, p);

@@ -26,6 +26,8 @@ export interface RunEngineOptions {
 
 export interface RunEngine {
   engine: EngineSession;
+  /** The adapter profile each scenario's agent steps run on: "default" alone, one per scenario when they share. */
+  profileOf(scenario: string): string;
   stateDir: string;
   /** The run's cgroups, or why there are none. */
   containment: Containment;
@@ -33,21 +35,31 @@ export interface RunEngine {
   close(): Promise<void>;
 }
 
+/**
+ * One engine for one scenario, or for several that share it (their engine settings are equal):
+ * each then has an adapter profile of its own, so the pool never lends one's chain to another.
+ */
 export async function startRunEngine(
   run: string,
-  scenario: LaneScenario & { engine: EngineSettings },
+  scenarios: LaneScenario & { engine: EngineSettings } | readonly (LaneScenario & { engine: EngineSettings })[],
   options: RunEngineOptions,
   label = "reapcheck",
 ): Promise<RunEngine> {
+  const all = Array.isArray(scenarios) ? scenarios : [scenarios as LaneScenario & { engine: EngineSettings }];
+  const scenario = all[0]!;
+  const profileOf = (id: string): string => (all.length === 1 ? "default" : `scenario-${id}`);
   const stateDir = activeRuns.openStateDir(run, label);
   // A real adapter's run needs its own model stub and HOME; the fake needs nothing.
-  const prepared = await prepareRun(options.adapter, scenario);
+  const prepared = await Promise.all(all.map((s) => prepareRun(options.adapter, s)));
+  const dispose = async (): Promise<void> => {
+    await Promise.all(prepared.map((p) => p?.dispose()));
+  };
   const launch = options.adapter.launch();
   // Nothing is awaited from this check to the attach below: a harness that begins to stop either
   // sees this engine in its list, or this run sees it stopping and starts nothing.
   if (activeRuns.closing) {
     await rm(stateDir, { recursive: true, force: true });
-    await prepared?.dispose();
+    await dispose();
     throw new StoppingError(`run ${run} not started: the harness is stopping`);
   }
   const containment: Containment =
@@ -61,7 +73,7 @@ export async function startRunEngine(
     command: options.engine ?? referenceEngine(),
     config: {
       stateDir,
-      profiles: { default: { ...launch, env: { ...launch.env, ...prepared?.env } } },
+      profiles: Object.fromEntries(all.map((s, i) => [profileOf(s.id), { ...launch, env: { ...launch.env, ...prepared[i]?.env } }])),
       faults: [...options.faults],
       killGraceMs: scenario.engine.kill_grace_ms ?? options.killGraceMs,
       // A real CLI needs seconds to initialize: a scenario's short timeout (for the fake's hang)
@@ -72,6 +84,7 @@ export async function startRunEngine(
   activeRuns.attach(run, engine);
   return {
     engine,
+    profileOf,
     stateDir,
     containment,
     close: async () => {
@@ -81,7 +94,7 @@ export async function startRunEngine(
       removeRunCgroups(containment);
       await rm(stateDir, { recursive: true, force: true });
       activeRuns.delete(run);
-      await prepared?.dispose();
+      await dispose();
     },
   };
 }

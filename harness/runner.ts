@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../os/process-group.js";
-import type { RunSnapshot, ScenarioResult } from "../result/result.js";
+import type { RunSnapshot, ScenarioResult, SnapshotOf } from "../result/result.js";
 import type { Fault } from "../protocol/faults.js";
 import type { AdapterProfile } from "./adapters/profile.js";
 import type { EngineCommand } from "./engine-command.js";
@@ -19,6 +19,8 @@ import { reapCgroup } from "./cgroup-reaper.js";
 import { reapRun } from "./reaper.js";
 import type { Action, Scenario } from "./scenario.js";
 import { playScenario } from "./scenario-player.js";
+import { onProfile } from "./engine-batches.js";
+import type { EngineSession } from "./engine-session.js";
 import { waitUntil } from "./wait-until.js";
 
 
@@ -34,8 +36,8 @@ export interface RunOptions {
   jobTimeoutMs: number;
   killGraceMs: number;
   handshakeTimeoutMs: number;
-  /** Sees the run's tagged processes at three moments, for repro bundles and process trees. */
-  onSnapshot?: (run: string, snapshot: RunSnapshot) => void;
+  /** Sees the scenario's tagged processes at three moments, for repro bundles and process trees. */
+  onSnapshot?: (of: SnapshotOf, snapshot: RunSnapshot) => void;
 }
 
 export const DEFAULT_RUN_OPTIONS = {
@@ -56,15 +58,107 @@ export function newRunId(): string {
 // agent.prompt_sent also lets the probe see the chain whole, so it learns the ancestry of what would hide its tags.
 const LEASE_MOMENTS = new Set<EngineEvent["event"]>(["job.paused", "resource.released", "agent.prompt_sent"]);
 
+/** One scenario in an engine of its own. */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  return (await runScenarios([scenario], options))[0]!;
+}
+
+/** Where one scenario's jobs live in the engine it runs in. */
+interface Placement {
+  /** The engine's run tag. */
+  run: string;
+  /** The engine id of each of its jobs is this and the job's id. */
+  prefix: string;
+  profile: string;
+  /** Alone in its engine: everything the engine holds is the scenario's. */
+  alone: boolean;
+}
+
+/** A played scenario, before what its engine left is known. */
+interface Played {
+  result: Omit<ScenarioResult, "verdict">;
+  jobs: ReadonlySet<string>;
+}
+
+/**
+ * Several scenarios in one engine process, side by side (see engine-batches.ts for which may
+ * share). Each is judged on its own jobs only. What the engine leaves that no scenario's jobs
+ * account for, a chain lent across scenarios or a scenario that erred, and the batch cannot say
+ * whose it is: those scenarios run again, each in an engine of its own, and that verdict stands.
+ */
+export async function runScenarios(scenarios: readonly Scenario[], options: RunOptions): Promise<ScenarioResult[]> {
   const started = Date.now();
   const run = newRunId();
-  const jobIdOf = (id: string): string => `${run}.${id}`;
-  const shortId = (id: string): string => (id.startsWith(`${run}.`) ? id.slice(run.length + 1) : id);
-  const { engine, stateDir, containment, close } = await startRunEngine(run, scenario, options);
+  const alone = scenarios.length === 1;
+  const { engine, profileOf, stateDir, containment, close } = await startRunEngine(run, scenarios, options);
+  const decoys: Decoy[] = [];
+  let played: Played[] = [];
+  try {
+    played = await Promise.all(
+      scenarios.map((scenario, i) =>
+        playOne(scenario, { run, prefix: alone ? `${run}.` : `${run}.${i + 1}-${scenario.id}.`, profile: profileOf(scenario.id), alone }, engine, stateDir, decoys, options),
+      ),
+    );
+  } finally {
+    await engine.stop();
+    await Promise.all(decoys.map(removeDecoy));
+  }
+  const left = [...(await reapRun(run, options.probe, groupsOf(engine.events))), ...(await reapCgroup(containment, options.probe))];
+  await close();
+  const stderr = (await engine.current.exited).stderr.trim();
+  const finish = (p: Played, reaped: ProcessInfo[]): ScenarioResult => {
+    // A proven leak is a failure even when the run also hit an error: the leak must not hide.
+    const all = [...p.result.reaped, ...reaped];
+    const leaked = all.length > 0 || p.result.checks.some((c) => !c.ok);
+    const error = p.result.error === null || stderr === "" ? p.result.error : `${p.result.error}\nengine stderr:\n${stderr}`;
+    const durationMs = alone ? Date.now() - started : p.result.durationMs;
+    return { ...p.result, reaped: all, error, verdict: leaked ? "fail" : p.result.error === null ? "pass" : "error", durationMs };
+  };
+  if (alone) return [finish(played[0]!, left)];
+
+  const crossed = lentAcross(engine.events, played);
+  const trusted = played.map((p) => left.length === 0 && crossed.size === 0 && p.result.error === null);
+  const results: ScenarioResult[] = [];
+  for (const [i, p] of played.entries()) {
+    results.push(trusted[i] ? finish(p, []) : await runScenario(scenarios[i]!, options));
+  }
+  return results;
+}
+
+/** Scenarios one of whose jobs leased a chain another scenario's job started: their verdicts could mix. */
+function lentAcross(events: readonly EngineEvent[], played: readonly Played[]): Set<number> {
+  const owner = (job: string): number => played.findIndex((p) => p.jobs.has(job));
+  const spawnedFor = new Map<number, number>();
+  const crossed = new Set<number>();
+  for (const e of events) {
+    if (e.event === "adapter.spawned") spawnedFor.set(e.pgid, owner(e.jobId));
+    if (e.event !== "adapter.leased") continue;
+    const from = spawnedFor.get(e.pgid);
+    const to = owner(e.jobId);
+    if (from !== undefined && from !== to) crossed.add(from).add(to);
+  }
+  return crossed;
+}
+
+async function playOne(
+  scenario: Scenario,
+  placement: Placement,
+  engine: EngineSession,
+  stateDir: string,
+  decoys: Decoy[],
+  options: RunOptions,
+): Promise<Played> {
+  const started = Date.now();
+  const { run, prefix } = placement;
+  const jobIdOf = (id: string): string => `${prefix}${id}`;
+  const shortId = (id: string): string => (id.startsWith(prefix) ? id.slice(prefix.length) : id);
+  // The scenario's jobs: those it submitted and their sub-jobs, however the engine names them.
+  const jobs = new Set(scenario.jobs.map((j) => jobIdOf(j.id)));
+  const ours = (jobId: string): boolean => placement.alone || jobs.has(jobId) || jobId.startsWith(prefix);
+  for (const e of engine.events) if (e.event === "job.started" && e.parent !== null && jobs.has(e.parent)) jobs.add(e.jobId);
+  const ourEvent = (e: EngineEvent): boolean => !("jobId" in e) || ours(e.jobId);
 
   let finalState: EngineSnapshot | null = null;
-  const decoys: Decoy[] = [];
   const actionErrors: string[] = [];
   /** What acts on the engine as a whole; the player sends cancel and resume itself. */
   const engineAction = async (action: Action): Promise<void> => {
@@ -108,42 +202,32 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     watching = watching.then(async () => {
       const obs = await observe();
       if (obs === null) return;
-      for (const [job, detail] of prematureKills(obs, diedOnTheirOwn())) if (!premature.has(job)) premature.set(job, detail);
+      for (const [job, detail] of prematureKills(obs, diedOnTheirOwn())) if (ours(job) && !premature.has(job)) premature.set(job, detail);
     });
   };
 
   // Scans only when someone listens: the gate's invariants do not need these.
   const snapshot = async (take: (processes: ProcessInfo[]) => RunSnapshot): Promise<void> => {
     const hook = options.onSnapshot;
-    if (hook !== undefined) hook(run, take((await options.probe.scan()).filter((p) => p.run === run)));
+    const mine = (p: ProcessInfo): boolean => p.run === run && (placement.alone || (p.job !== null && ours(p.job)));
+    if (hook !== undefined) hook({ run, scenario: scenario.id }, take((await options.probe.scan()).filter(mine)));
   };
   const pendingSnapshots: Promise<void>[] = [];
   let lastLedgers: EngineSnapshot["ledgers"] = [];
 
   const stopListening = engine.onEvent((event) => {
+    if (event.event === "job.started" && event.parent !== null && jobs.has(event.parent)) jobs.add(event.jobId);
+    if (!ourEvent(event)) return;
     if (event.event === "job.terminal") {
       pendingSnapshots.push(snapshot((processes) => ({ phase: "terminal", job: shortId(event.jobId), processes })));
     }
     if (LEASE_MOMENTS.has(event.event)) watchLeases();
   });
 
-  const result = (verdict: ScenarioResult["verdict"], checks: Check[], reaped: ScenarioResult["reaped"], error: string | null): ScenarioResult => ({
-    scenario: scenario.id,
-    title: scenario.title,
-    adapter: options.adapter.name,
-    faults: [...options.faults],
-    run,
-    verdict,
-    checks,
-    notObservable: [...notObservable].map(([invariant, reason]) => ({ invariant, reason })),
-    reaped,
-    error,
-    durationMs: Date.now() - started,
-  });
-
   let checks: Check[] = [];
   let notObservable = new Map<InvariantName, string>();
   let error: string | null = null;
+  let reaped: ProcessInfo[] = [];
   try {
     const hello = await engine.current.ready;
     notObservable = unobservable(hello.capabilities);
@@ -151,25 +235,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // Decoys are in place before anything runs, so no crash can come before them.
     const early = (a: Action): boolean => a.when === undefined && a.do === "plant-decoy";
     for (const action of scenario.actions.filter(early)) await engineAction(action);
-    const jobs = scenario.jobs.map((job) => ({ id: job.id, engineId: jobIdOf(job.id), flow: job.flow }));
-    const played = await playScenario(engine, jobs, scenario.actions.filter((a) => !early(a)), { jobTimeoutMs: options.jobTimeoutMs, engineAction });
-    if (played.problems.length > 0) throw new Error(played.problems.join("; "));
-    actionErrors.push(...played.actionErrors);
+    const submitted = scenario.jobs.map((job) => ({ id: job.id, engineId: jobIdOf(job.id), flow: placement.alone ? job.flow : onProfile(job.flow, placement.profile) }));
+    const play = await playScenario(engine, submitted, scenario.actions.filter((a) => !early(a)), { jobTimeoutMs: options.jobTimeoutMs, engineAction });
+    if (play.problems.length > 0) throw new Error(play.problems.join("; "));
+    actionErrors.push(...play.actionErrors);
     await watching;
 
-    // Polled until every check holds and no release is under way: a ledger seen between a
-    // release's two halves (the double-release fault) would otherwise pass.
+    // Polled until every check holds and no release of the scenario's jobs is under way: a
+    // ledger seen between a release's two halves (the double-release fault) would otherwise pass.
     let quiet = false;
     const evaluate = async (): Promise<Check[]> => {
       const obs = await observe();
       if (obs === null) throw new Error("the engine exited without a final state");
-      quiet = obs.state.releasesInFlight === 0;
+      const releasing = obs.state.releasing;
+      quiet = releasing === undefined ? obs.state.releasesInFlight === 0 : !releasing.some(ours);
       lastLedgers = obs.state.ledgers;
-      const ids = new Set([...scenario.jobs.map((j) => jobIdOf(j.id)), ...obs.state.jobs.map((j) => j.id)]);
+      const ids = new Set([...scenario.jobs.map((j) => jobIdOf(j.id)), ...obs.state.jobs.map((j) => j.id).filter(ours)]);
       const expected = new Map([...ids].map((id) => [id, scenario.expect[shortId(id)] ?? null]));
       return checkJobs(expected, obs, premature).filter((c) => !notObservable.has(c.invariant));
     };
-    for (const [job, detail] of killsOfHeldChains(engine.events)) if (!premature.has(job)) premature.set(job, detail);
+    for (const [job, detail] of killsOfHeldChains(engine.events)) if (ours(job) && !premature.has(job)) premature.set(job, detail);
     const settled = await waitUntil(evaluate, (all) => quiet && all.every((c) => c.ok), { deadlineMs: options.deadlineMs });
     checks = settled.value.map((c) => ({ ...c, job: shortId(c.job) }));
     checks.push(...foreignKills(decoys.map((d) => ({ pid: d.pid, alive: decoyAlive(d) }))));
@@ -180,16 +265,22 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     error = caught instanceof Error ? caught.message : String(caught);
   } finally {
     stopListening();
-    await engine.stop();
-    await Promise.all(decoys.map(removeDecoy));
+    // Sharing an engine, the scenario's own leftovers are reaped now, by its jobs' tags and groups.
+    if (!placement.alone) reaped = await reapRun(run, options.probe, groupsOf(engine.events), jobs);
   }
-  const reaped = [...(await reapRun(run, options.probe, groupsOf(engine.events))), ...(await reapCgroup(containment, options.probe))];
-  await close();
-  // A proven leak is a failure even when the run also hit an error: the leak must not hide.
-  const leaked = reaped.length > 0 || checks.some((c) => !c.ok);
-  if (error !== null) {
-    const stderr = (await engine.current.exited).stderr.trim();
-    return result(leaked ? "fail" : "error", checks, reaped, stderr === "" ? error : `${error}\nengine stderr:\n${stderr}`);
-  }
-  return result(leaked ? "fail" : "pass", checks, reaped, null);
+  return {
+    jobs,
+    result: {
+      scenario: scenario.id,
+      title: scenario.title,
+      adapter: options.adapter.name,
+      faults: [...options.faults],
+      run,
+      checks,
+      notObservable: [...notObservable].map(([invariant, reason]) => ({ invariant, reason })),
+      reaped,
+      error,
+      durationMs: Date.now() - started,
+    },
+  };
 }

@@ -104,6 +104,11 @@ export interface LedgerSnapshot {
 export interface EngineSnapshot {
   /** Releases still under way; a check is only final once this is 0. */
   releasesInFlight: number;
+  /**
+   * The jobs whose release is under way (optional): with it, one job's checks need not wait for
+   * another's release, so scenarios can share an engine without waiting on each other.
+   */
+  releasing?: string[];
   jobs: JobSnapshot[];
   ledgers: LedgerSnapshot[];
   pool: PoolEntrySnapshot[];

@@ -13,6 +13,12 @@ export type RunSnapshot =
   | { phase: "after"; processes: ProcessInfo[]; ledgers: LedgerSnapshot[] };
 
 
+/** Whose snapshot it is: scenarios that share an engine share its run tag. */
+export interface SnapshotOf {
+  run: string;
+  scenario: string;
+}
+
 export type Verdict = "pass" | "fail" | "error";
 
 export interface ScenarioResult {

@@ -1409,6 +1409,8 @@ class Engine:
         self.workspaces = WorkspacePool(os.path.join(config.state_dir, "workspaces"))
         self.managers = [self.acp, self.workspaces]
         self._releasing: set[asyncio.Task] = set()
+        # The job each release under way releases, for the snapshot's `releasing`.
+        self._releasing_jobs: dict[asyncio.Task, str] = {}
         self._run_ids = itertools.count(1)
         self._script_ids = itertools.count(1)
         self._stopping: asyncio.Task | None = None
@@ -1489,6 +1491,7 @@ class Engine:
     def snapshot(self) -> dict:
         return {
             "releasesInFlight": len(self._releasing),
+            "releasing": sorted(set(self._releasing_jobs.values())),
             "jobs": [{"id": j.id, "state": j.state, "runs": [r.to_json() for r in j.runs]} for j in self.jobs.values()],
             "ledgers": [{"manager": m.name, "releasedJobs": list(m.released_jobs)} for m in self.managers],
             "pool": self.acp.snapshot(),
@@ -1533,7 +1536,9 @@ class Engine:
     def _start_release(self, job: Job) -> None:
         task = asyncio.get_running_loop().create_task(self._release(job))
         self._releasing.add(task)
+        self._releasing_jobs[task] = job.id
         task.add_done_callback(self._releasing.discard)
+        task.add_done_callback(lambda t: self._releasing_jobs.pop(t, None))
 
     async def _release(self, job: Job) -> None:
         # `double-release`: a second path releasing what the first already did.

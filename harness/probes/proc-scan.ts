@@ -59,8 +59,28 @@ export class ProcScan implements Probe {
    * however young: who forked it does not change when it execs.
    */
   private parentOwners = new Map<string, Owner>();
+  private next: Promise<ProcessInfo[]> | null = null;
 
-  async scan(): Promise<ProcessInfo[]> {
+  /**
+   * The table as read after this call: callers that ask in the same turn of the event loop (the
+   * scenarios sharing an engine, each polling) share one read, which starts after all of them
+   * asked, so each still sees the table no earlier than its own call.
+   */
+  scan(): Promise<ProcessInfo[]> {
+    this.next ??= new Promise((resolve, reject) => {
+      setImmediate(() => {
+        this.next = null;
+        try {
+          resolve(this.read());
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    return this.next;
+  }
+
+  private read(): ProcessInfo[] {
     const found: ProcessInfo[] = [];
     const seen = new Map<string, Identity>();
     const identityOf = new Map<number, Identity>();
