@@ -140,7 +140,7 @@ export interface GlobalLeakCheckOptions {
  * For a vitest `globalSetup` file: `export const setup = globalLeakCheck()`. Setup tags the
  * environment before the workers fork (REAPCHECK_SUITE=<id>), so every worker and everything
  * it starts inherits the tag; teardown SIGKILLs whatever still carries it and fails the run
- * naming it. Other suites' processes carry another id and are never touched.
+ * naming it (exit code 1). Other suites' processes carry another id and are never touched.
  */
 export function globalLeakCheck(options: GlobalLeakCheckOptions = {}): () => () => void {
   const { requireTag = [], ignore = () => false } = options;
@@ -164,6 +164,8 @@ export function globalLeakCheck(options: GlobalLeakCheckOptions = {}): () => () 
           // gone in between
         }
       }
+      // vitest prints an error thrown by a global teardown but still exits 0: the exit code must say it.
+      process.exitCode = 1;
       throw new Error(`globalLeakCheck: the suite left ${left.length} tagged process(es) alive; killed:\n${left.map(describeLeak).join("\n")}`);
     };
   };

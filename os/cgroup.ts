@@ -177,14 +177,19 @@ export function oomVictim(containment: Containment): { pid: number; comm: string
   return match === null ? null : { pid, comm: match[1]!, rssBytes: (Number(match[2]) + Number(match[3])) * 1024 };
 }
 
-/** Kills every member at once (cgroup.kill) and waits until the cgroup is empty. True when it emptied. */
+/**
+ * Kills every member at once (cgroup.kill) and waits until the cgroup is empty. True when it
+ * emptied. Empty means "populated 0", not an empty member list: a killed process whose parent has
+ * not reaped it yet (an orphan waits for init) is listed nowhere but still holds the cgroup.
+ */
 export async function killAll(containment: Containment, waitMs = 5_000): Promise<boolean> {
   if (containment.kind === "tags-only") return true;
-  if (members(containment).length === 0) return true;
-  writeFileSync(join(containment.unified, "cgroup.kill"), "1");
+  const empty = (): boolean => readFileSync(join(containment.unified, "cgroup.events"), "utf8").includes("populated 0");
+  if (empty()) return true;
+  if (members(containment).length > 0) writeFileSync(join(containment.unified, "cgroup.kill"), "1");
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    if (readFileSync(join(containment.unified, "cgroup.events"), "utf8").includes("populated 0")) return true;
+    if (empty()) return true;
     await sleep(20);
   }
   return false;

@@ -126,6 +126,9 @@ describe("globalLeakCheck", () => {
     }
     await until(() => (readStat(tagged.pid)?.comm === "sleep" && readStat(untagged.pid)?.comm === "sleep") || null, "both sleeps");
     expect(teardown).toThrow(new RegExp(`left 1 tagged process\\(es\\) alive; killed:\\n  pid ${tagged.pid} .*: sleep 33$`));
+    // vitest would exit 0 on a throwing global teardown alone.
+    expect(process.exitCode).toBe(1);
+    process.exitCode = undefined;
     if (tagged.exitCode === null && tagged.signalCode === null) await once(tagged, "exit");
     expect(tagged.signalCode).toBe("SIGKILL");
     expect(untagged.exitCode).toBeNull();

@@ -19,6 +19,8 @@ export function setup(): () => void {
         // still populated; the assertion below names it
       }
     }
-    if (left.length > 0) throw new Error(`the tests left ${left.length} cgroup(s):\n${left.map((d) => `  ${d}`).join("\n")}`);
+    if (left.length === 0) return;
+    process.exitCode = 1;
+    throw new Error(`the tests left ${left.length} cgroup(s):\n${left.map((d) => `  ${d}`).join("\n")}`);
   };
 }
