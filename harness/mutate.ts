@@ -2,7 +2,7 @@
 // that fault fires. A fault no scenario catches is a hole in the gate.
 import type { Fault } from "../protocol/faults.js";
 import type { Capabilities } from "../protocol/messages.js";
-import type { ScenarioResult, Verdict } from "../result/result.js";
+import type { GateResult, ScenarioResult, Verdict } from "../result/result.js";
 import { missingCapabilities } from "./engine-plan.js";
 import { type GateOptions, runGate } from "./gate.js";
 import type { InvariantName } from "../result/check.js";
@@ -76,24 +76,30 @@ export async function runMutate(
   const scenarios = all.filter((s) => !skipped.some((k) => k.scenario === s.id));
   const faults = asked.filter((f) => options.capabilities.faults.includes(f));
   const notImplemented = asked.filter((f) => !faults.includes(f));
-  const clean = await runGate(scenarios, { ...options, faults: [] });
-  // Faults run side by side, each gate one scenario at a time: the same load as one gate.
+  // The clean run is one more gate in the queue, first: every gate overlaps the others' waits.
+  const gates: (Fault | null)[] = [null, ...faults];
   const rows: FaultRow[] = new Array(faults.length);
+  let clean = null as GateResult | null;
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < faults.length) {
+    while (next < gates.length) {
       const index = next++;
-      const fault = faults[index]!;
+      const fault = gates[index]!;
+      if (fault === null) {
+        clean = await runGate(scenarios, { ...options, faults: [] });
+        continue;
+      }
       const target = FAULT_TARGETS[fault];
       const selected = targeted ? scenarios.filter((s) => target.scenarios.includes(s.id)) : scenarios;
       const gate = await runGate(selected, { ...options, faults: [fault], concurrency: 1 });
       const caughtBy = gate.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
       const row = { fault, expected: target.invariant, caughtBy, caught: caughtBy.some((c) => c.invariants.includes(target.invariant)) };
-      rows[index] = row;
+      rows[index - 1] = row;
       onRow?.(row);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, faults.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.concurrency, gates.length) }, worker));
+  if (clean === null) throw new Error("the clean run did not run");
   const cleanFailures = clean.results.filter((r) => r.verdict !== "pass").map((r) => r.scenario);
   return {
     clean: clean.verdict,

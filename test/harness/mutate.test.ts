@@ -12,7 +12,7 @@ describe("reapcheck mutate --targeted", () => {
     const result = await runMutate(
       scenarios(),
       Object.keys(FAULTS) as Fault[],
-      { ...DEFAULT_RUN_OPTIONS, capabilities: CAPABILITIES, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 2, deadlineMs: 2_000 },
+      { ...DEFAULT_RUN_OPTIONS, capabilities: CAPABILITIES, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 4, deadlineMs: 2_000 },
       true,
     );
     expect(result.cleanFailures).toEqual([]);
