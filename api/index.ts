@@ -61,7 +61,7 @@ export interface GateOptions {
   deadlineMs?: number;
   /** Engines run at once (black-box engines: transitions run at once). */
   concurrency?: number;
-  /** The most scenarios one engine runs side by side (default 6); 1: each scenario its own engine. */
+  /** The most scenarios one engine runs side by side (default 6 on the fake adapter, 1 on a real one); 1: each scenario its own engine. */
   perEngine?: number;
   probe?: ProbeName;
   /** Each scenario's result as it finishes. */

@@ -25,7 +25,7 @@ interface GateFlags {
   scenarios: string;
   deadline?: number;
   concurrency: number;
-  perEngine: number;
+  perEngine?: number;
   json?: boolean;
   format: Format;
   report?: string;
@@ -54,7 +54,7 @@ export function registerGate(program: Command): void {
     .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
     .option("--deadline <ms>", `how long invariants may take to hold (default ${DEFAULT_RUN_OPTIONS.deadlineMs}; ${BLACK_BOX_DEFAULTS.deadlineMs} with --engine)`, positiveInt)
     .option("--concurrency <n>", "engines run at once (with --engine: transitions)", positiveInt, defaultConcurrency())
-    .option("--per-engine <n>", "scenarios one engine runs side by side (1: an engine each)", positiveInt, DEFAULT_PER_ENGINE)
+    .option("--per-engine <n>", `scenarios one engine runs side by side (default ${DEFAULT_PER_ENGINE} on the fake adapter, 1 on a real one; 1: an engine each)`, positiveInt)
     .option("--json", "print one JSON result object instead of text (same as --format json)")
     .addOption(new Option("--format <format>", "what to print on stdout").choices(FORMATS).default("text"))
     .option("--report <dir>", "write report.md, report.json, junit.xml and a process tree per failed case")
@@ -82,7 +82,7 @@ export function registerGate(program: Command): void {
         probe: flags.probe,
         ...(flags.deadline === undefined ? {} : { deadlineMs: flags.deadline }),
         concurrency: flags.concurrency,
-        perEngine: flags.perEngine,
+        ...(flags.perEngine === undefined ? {} : { perEngine: flags.perEngine }),
         onEngine: (hello) => log(engineLine(hello)),
         onLog: log,
         onResult: (r) => {

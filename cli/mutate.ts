@@ -19,7 +19,7 @@ interface MutateFlags {
   scenarios: string;
   deadline: number;
   concurrency: number;
-  perEngine: number;
+  perEngine?: number;
   json?: boolean;
 }
 
@@ -33,7 +33,7 @@ export function registerMutate(program: Command): void {
     .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
     .option("--deadline <ms>", "how long invariants may take to hold", positiveInt, DEFAULT_RUN_OPTIONS.deadlineMs)
     .option("--concurrency <n>", "engines run at once", positiveInt, defaultConcurrency())
-    .option("--per-engine <n>", "scenarios one engine runs side by side (1: an engine each)", positiveInt, DEFAULT_PER_ENGINE)
+    .option("--per-engine <n>", `scenarios one engine runs side by side (default ${DEFAULT_PER_ENGINE} on the fake adapter, 1 on a real one; 1: an engine each)`, positiveInt)
     .option("--json", "print one JSON result object instead of a table")
     .action(async (flags: MutateFlags) => {
       const asked = parseFaults(flags.fault);
@@ -53,7 +53,7 @@ export function registerMutate(program: Command): void {
           probe,
           deadlineMs: flags.deadline,
           concurrency: flags.concurrency,
-          perEngine: flags.perEngine,
+          ...(flags.perEngine === undefined ? {} : { perEngine: flags.perEngine }),
         },
         flags.targeted === true,
         flags.json === true ? undefined : (row) => console.error(`${row.caught ? "caught" : "MISSED"} ${row.fault}`),

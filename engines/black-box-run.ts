@@ -134,7 +134,7 @@ export async function runTransition(transition: Transition, options: BlackBoxRun
   try {
     if (adapter.prepare !== undefined) {
       if ("skip" in transition.plan.real) throw new Error(`${transition.id} does not run on ${adapter.name}: ${transition.plan.real.skip}`);
-      prepared = await adapter.prepare(transition.plan.real.turn);
+      prepared = await adapter.prepare({ turn: transition.plan.real.turn });
     }
     const launch = adapter.launch();
     // HOME is the run's own, so the engine's state (acpx's ~/.acpx, say) starts empty and goes with

@@ -10,19 +10,25 @@ import type { Scenario } from "./scenario.js";
 export interface GateOptions extends RunOptions {
   /** Engines run at once. */
   concurrency: number;
-  /** The most scenarios one engine runs side by side; 1: each scenario its own engine. */
+  /** The most scenarios one engine runs side by side; 1: each scenario its own engine. Default: perEngineFor(adapter). */
   perEngine?: number;
   onResult?: (result: ScenarioResult) => void;
 }
 
 export const defaultConcurrency = (): number => Math.max(1, cpus().length);
 
-/** Scenarios one engine runs side by side by default: their waits overlap, their start-up is paid once. */
+/** Scenarios one engine runs side by side on the fake adapter: their waits overlap, their start-up is paid once. */
 export const DEFAULT_PER_ENGINE = 6;
+
+/**
+ * A real chain takes seconds of CPU to start, its engine a fraction of that: a real lane gains
+ * nothing from sharing, and six chains starting at once on two cores miss their handshakes.
+ */
+export const perEngineFor = (adapter: RunOptions["adapter"]): number => (adapter.prepare === undefined ? DEFAULT_PER_ENGINE : 1);
 
 export async function runGate(scenarios: readonly Scenario[], options: GateOptions): Promise<GateResult> {
   const results: ScenarioResult[] = new Array(scenarios.length);
-  const batches = packBatches(scenarios, options.perEngine ?? DEFAULT_PER_ENGINE);
+  const batches = packBatches(scenarios, options.perEngine ?? perEngineFor(options.adapter));
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < batches.length && !activeRuns.closing) {

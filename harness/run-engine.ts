@@ -52,9 +52,8 @@ export async function startRunEngine(
   // A real adapter's run needs its own model stub and HOME; the fake needs nothing.
   const prepared = await Promise.all(all.map((s) => prepareRun(options.adapter, s)));
   const dispose = async (): Promise<void> => {
-    await Promise.all(prepared.map((p) => p?.dispose()));
+    await Promise.all(prepared.map((p) => p.dispose()));
   };
-  const launch = options.adapter.launch();
   // Nothing is awaited from this check to the attach below: a harness that begins to stop either
   // sees this engine in its list, or this run sees it stopping and starts nothing.
   if (activeRuns.closing) {
@@ -73,7 +72,9 @@ export async function startRunEngine(
     command: options.engine ?? referenceEngine(),
     config: {
       stateDir,
-      profiles: Object.fromEntries(all.map((s, i) => [profileOf(s.id), { ...launch, env: { ...launch.env, ...prepared[i]?.env } }])),
+      profiles: Object.fromEntries(
+        prepared.map(({ launch, env }, i) => [profileOf(all[i]!.id), { ...launch, env: { ...launch.env, ...env } }]),
+      ),
       faults: [...options.faults],
       killGraceMs: scenario.engine.kill_grace_ms ?? options.killGraceMs,
       // A real CLI needs seconds to initialize: a scenario's short timeout (for the fake's hang)

@@ -1,10 +1,13 @@
 // Runs one scenario against a fresh engine process: submit, act, wait for every job to end,
 // poll the invariants until they hold or the deadline passes, shut down, reap what is left.
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { EngineEvent, EngineSnapshot } from "../protocol/messages.js";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_KILL_GRACE_MS } from "../os/process-group.js";
 import type { RunSnapshot, ScenarioResult, SnapshotOf } from "../result/result.js";
 import type { Fault } from "../protocol/faults.js";
+import { crashChainPart } from "./adapters/chain-crash.js";
+import { planFor } from "./adapters/lane.js";
 import type { AdapterProfile } from "./adapters/profile.js";
 import type { EngineCommand } from "./engine-command.js";
 import { type Decoy, decoyAlive, plantDecoy, removeDecoy } from "./decoy.js";
@@ -53,6 +56,9 @@ const gateId = randomBytes(3).toString("hex");
 export function newRunId(): string {
   return `rc${gateId}-${++runCounter}`;
 }
+
+/** How far into its first turn a planned crash comes: the prompt is on its way to the model by then. */
+const CRASH_DELAY_MS = 300;
 
 /** Events that can end a lease: each is a moment to check that live jobs still hold theirs. */
 // agent.prompt_sent also lets the probe see the chain whole, so it learns the ancestry of what would hide its tags.
@@ -215,9 +221,24 @@ async function playOne(
   const pendingSnapshots: Promise<void>[] = [];
   let lastLedgers: EngineSnapshot["ledgers"] = [];
 
+  // A real chain crashes from outside: its plan names the part, killed once its first turn is under way.
+  const plan = planFor(options.adapter, scenario);
+  const crashPart = "crash" in plan ? plan.crash : undefined;
+  let crashed: Promise<void> | null = null;
+  const crash = (root: number): void => {
+    if (crashPart === undefined || crashed !== null) return;
+    crashed = sleep(CRASH_DELAY_MS)
+      .then(() => crashChainPart(options.adapter, crashPart, root))
+      .then(
+        () => undefined,
+        (e: unknown) => void actionErrors.push(`crash: ${e instanceof Error ? e.message : String(e)}`),
+      );
+  };
+
   const stopListening = engine.onEvent((event) => {
     if (event.event === "job.started" && event.parent !== null && jobs.has(event.parent)) jobs.add(event.jobId);
     if (!ourEvent(event)) return;
+    if (event.event === "agent.prompt_sent") crash(event.pid);
     if (event.event === "job.terminal") {
       pendingSnapshots.push(snapshot((processes) => ({ phase: "terminal", job: shortId(event.jobId), processes })));
     }
@@ -238,6 +259,8 @@ async function playOne(
     const submitted = scenario.jobs.map((job) => ({ id: job.id, engineId: jobIdOf(job.id), flow: placement.alone ? job.flow : onProfile(job.flow, placement.profile) }));
     const play = await playScenario(engine, submitted, scenario.actions.filter((a) => !early(a)), { jobTimeoutMs: options.jobTimeoutMs, engineAction });
     if (play.problems.length > 0) throw new Error(play.problems.join("; "));
+    if (crashPart !== undefined && crashed === null) throw new Error(`the plan's crash of the ${crashPart} never came: no turn was sent`);
+    await crashed;
     actionErrors.push(...play.actionErrors);
     await watching;
 

@@ -13,6 +13,8 @@ import { InputError } from "../protocol/input-error.js";
 
 const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '_', '.' or '-'");
 
+const stubTurn = z.enum(["reply", "fail", "hold"]);
+
 export const TRIGGER_EVENTS = ["job.started", "step.started", "agent.prompt_sent", "step.settled", "job.paused", "job.terminal"] as const;
 
 const actionSchema = z
@@ -41,11 +43,22 @@ const scenarioSchema = z
         kill_grace_ms: durationMs().optional(),
       })
       .default({}),
+    // One object, not a union: an error then names the field that is wrong.
     real_adapters: z
-      .union([
-        z.strictObject({ turn: z.enum(["reply", "fail", "hold"]), unset: z.array(z.string()).optional() }),
-        z.strictObject({ skip: z.string().min(1) }),
-      ])
+      .strictObject({
+        skip: z.string().min(1).optional(),
+        turn: stubTurn.optional(),
+        // prompt text → how the turn whose prompt contains it is answered; the first match wins
+        by_prompt: z.record(z.string().min(1), stubTurn).optional(),
+        unset: z.array(z.string()).optional(),
+        crash: z.enum(["adapter", "cli"]).optional(),
+        escape: z.enum(["setsid", "untagged", "env-cleared", "hidden"]).optional(),
+      })
+      .superRefine((plan, ctx) => {
+        const others = Object.keys(plan).filter((k) => k !== "skip");
+        if (plan.skip !== undefined && others.length > 0) ctx.addIssue({ code: "custom", path: [others[0]!], message: "a skipped scenario has no plan besides its reason" });
+        if (plan.skip === undefined && plan.turn === undefined) ctx.addIssue({ code: "custom", path: ["turn"], message: "a plan needs the stub's turn (reply, fail or hold), or a skip with its reason" });
+      })
       .optional(),
     jobs: z.array(z.strictObject({ id: name, flow: flowSchema })).min(1),
     actions: z.array(actionSchema).default([]),
@@ -183,11 +196,23 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
     source: text,
     engine,
-    realAdapters: real_adapters ?? null,
+    realAdapters: real_adapters === undefined ? null : realPlan(real_adapters),
     // Keep each flow as its document: the engine validates and reads it itself.
     jobs: jobs.map((job, i) => ({ id: job.id, flow: (data as { jobs: { flow: FlowDocument }[] }).jobs[i]!.flow })),
     actions,
     expect,
+  };
+}
+
+function realPlan(parsed: NonNullable<Parsed["real_adapters"]>): ScenarioPlan {
+  const { skip, turn, by_prompt, unset, crash, escape } = parsed;
+  if (skip !== undefined || turn === undefined) return { skip: skip ?? "" };
+  return {
+    turn,
+    ...(by_prompt === undefined ? {} : { byPrompt: Object.entries(by_prompt) }),
+    ...(unset === undefined ? {} : { unset }),
+    ...(crash === undefined ? {} : { crash }),
+    ...(escape === undefined ? {} : { escape }),
   };
 }
 

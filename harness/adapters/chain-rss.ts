@@ -32,7 +32,7 @@ export function chainLine(chain: ChainRss): string {
 
 export async function measureChain(profile: AdapterProfile, probe: Probe, run: string, timeoutMs = 30_000): Promise<ChainRss> {
   // A held turn: the stub never answers, and nothing here prompts; the session alone is measured.
-  const prepared = await profile.prepare?.("hold");
+  const prepared = await profile.prepare?.({ turn: "hold" });
   const launch = profile.launch();
   const cwd = mkdtempSync(join(tmpdir(), "reapcheck-chain-"));
   const child = spawn(launch.command, launch.args, {

@@ -3,7 +3,7 @@
 // model stub, so prompt turns really run and really end.
 import type { LanePlan, PreparedRun } from "./profile.js";
 import { ModelStub } from "./model-stub-server.js";
-import type { StubTurn } from "./stub-turn.js";
+import type { StubScript } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
 import type { AdapterProfile } from "./profile.js";
 
@@ -33,8 +33,8 @@ export function claudeEnv(home: string, baseUrl: string): Record<string, string>
   };
 }
 
-export async function prepareClaude(turn: StubTurn): Promise<PreparedRun> {
-  const stub = await ModelStub.start(turn);
+export async function prepareClaude(script: StubScript): Promise<PreparedRun> {
+  const stub = await ModelStub.start(script);
   const home = temporaryHome("claude");
   return {
     env: claudeEnv(home.home, stub.baseUrl),
@@ -49,6 +49,7 @@ export const claudeAgentAcpProfile: AdapterProfile = {
   name: "claude-agent-acp",
   summary: `${PACKAGE} via npm exec, turns answered by a loopback Messages API stub`,
   chain: ["npm exec", "sh -c claude-agent-acp", "node claude-agent-acp", "claude (Claude Code CLI)"],
+  parts: { adapter: 2, cli: 3 },
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, [], {}),
   overrides: CLAUDE_OVERRIDES,

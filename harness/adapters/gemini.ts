@@ -2,15 +2,15 @@
 // answers the Gemini API (its routing call and the turn's stream), so prompt turns really finish.
 import type { PreparedRun } from "./profile.js";
 import { ModelStub } from "./model-stub-server.js";
-import type { StubTurn } from "./stub-turn.js";
+import type { StubScript } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
 import type { AdapterProfile } from "./profile.js";
 
 const PACKAGE = "@google/gemini-cli";
 const BIN = "gemini";
 
-async function prepareGemini(turn: StubTurn): Promise<PreparedRun> {
-  const stub = await ModelStub.start(turn);
+async function prepareGemini(script: StubScript): Promise<PreparedRun> {
+  const stub = await ModelStub.start(script);
   const home = temporaryHome("gemini");
   return {
     env: {
@@ -32,6 +32,8 @@ export const geminiProfile: AdapterProfile = {
   name: "gemini",
   summary: `${PACKAGE} --acp via npm exec, turns answered by a loopback Gemini API stub`,
   chain: ["npm exec", "sh -c gemini --acp", "node gemini", "node gemini (relaunched with a larger heap)"],
+  // The relaunched child speaks ACP on the stdio it inherits, and is its own CLI.
+  parts: { adapter: 3, cli: 3 },
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, ["--acp"], {}),
   minHandshakeMs: 10_000,

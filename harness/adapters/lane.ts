@@ -1,6 +1,8 @@
 // Which scenarios an adapter's lane runs, and how. The fake adapter runs every scenario as
 // written; a real adapter ignores the fake's knobs (latency, [fail], handshake behaviours), so each
 // scenario file says what the real adapters' stub model does (real_adapters), or why it cannot run.
+import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
+import { launchWith } from "./misbehaviour.js";
 import type { AdapterProfile, PreparedRun, ScenarioPlan } from "./profile.js";
 
 export interface Skip {
@@ -42,12 +44,21 @@ export function planLane<S extends LaneScenario>(adapter: AdapterProfile, scenar
   return { run, skipped };
 }
 
-/** What a scenario's run needs from its adapter, set up by the profile; nothing for the fake. */
-export async function prepareRun(adapter: AdapterProfile, scenario: LaneScenario): Promise<PreparedRun | undefined> {
-  if (adapter.prepare === undefined) return undefined;
+/** What one scenario's run starts its chains with: the launch, extra env, and what to tear down after. */
+export interface LaneLaunch extends PreparedRun {
+  launch: AdapterLaunch;
+}
+
+/**
+ * What a scenario's run needs from its adapter: the fake's launch as it is; a real adapter's
+ * set up by its profile (a model stub scripted by the plan, a HOME), behind the launcher the
+ * plan's misbehaviour needs.
+ */
+export async function prepareRun(adapter: AdapterProfile, scenario: LaneScenario): Promise<LaneLaunch> {
+  if (adapter.prepare === undefined) return { launch: adapter.launch(), env: {}, dispose: async () => undefined };
   const plan = planFor(adapter, scenario);
   if ("skip" in plan) throw new Error(`scenario ${scenario.id} is not run in the ${adapter.name} lane: ${plan.skip}`);
-  const prepared = await adapter.prepare(plan.turn);
+  const prepared = await adapter.prepare(plan);
   for (const name of plan.unset ?? []) delete prepared.env[name];
-  return prepared;
+  return { ...prepared, launch: launchWith(adapter.launch(), plan) };
 }

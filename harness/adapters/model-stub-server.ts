@@ -1,11 +1,15 @@
 // A loopback stand-in for a model API, so a real agent CLI runs prompt turns offline. It answers
-// the Anthropic Messages API (Claude Code) and, on its `/v1beta/models/…` paths, the Gemini API
-// (Gemini CLI, see gemini-stub.ts). Every turn of a run has the stub's one shape, because the
-// fake adapter's knobs (latency, [fail]) never reach a real adapter.
+// the Anthropic Messages API (Claude Code), on its `/v1beta/models/…` paths the Gemini API
+// (Gemini CLI, see gemini-stub.ts), and on `/v1/responses` the OpenAI Responses API (Codex, see
+// responses-stub.ts). The fake adapter's knobs (latency, [fail]) never reach a real
+// adapter, so each turn's shape comes from the run's script (stub-turn.ts), by its prompt.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { answerGemini, geminiCall } from "./gemini-stub.js";
-import type { StubTurn } from "./stub-turn.js";
+import { answerResponses } from "./responses-stub.js";
+import { STUB_REPLY, type StubScript, type StubTurn, answerFor, latestPrompt } from "./stub-turn.js";
+
+export { STUB_REPLY };
 
 /**
  * How the model answers a turn:
@@ -14,8 +18,6 @@ import type { StubTurn } from "./stub-turn.js";
  * - `hold`: every model call gets a stream that never ends, so the turn lasts until it is
  *   cancelled or its chain is killed.
  */
-
-export const STUB_REPLY = "stub reply: done";
 
 function sse(res: ServerResponse, event: string, data: object): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify({ type: event, ...data })}\n\n`);
@@ -36,10 +38,10 @@ function messageStart(res: ServerResponse, model: string): void {
   });
 }
 
-function streamReply(res: ServerResponse, model: string): void {
+function streamReply(res: ServerResponse, model: string, text: string): void {
   messageStart(res, model);
   sse(res, "content_block_start", { index: 0, content_block: { type: "text", text: "" } });
-  sse(res, "content_block_delta", { index: 0, delta: { type: "text_delta", text: STUB_REPLY } });
+  sse(res, "content_block_delta", { index: 0, delta: { type: "text_delta", text } });
   sse(res, "content_block_stop", { index: 0 });
   sse(res, "message_delta", { delta: { stop_reason: "end_turn", stop_sequence: null }, usage: { output_tokens: 4 } });
   sse(res, "message_stop", {});
@@ -47,13 +49,13 @@ function streamReply(res: ServerResponse, model: string): void {
 }
 
 /** The non-streaming form, which the CLI uses for side requests such as titles. */
-function jsonReply(res: ServerResponse, model: string): void {
+function jsonReply(res: ServerResponse, model: string, text: string): void {
   res.writeHead(200, { "content-type": "application/json" }).end(
     JSON.stringify({
       id: `msg_stub_${Date.now()}`,
       type: "message",
       role: "assistant",
-      content: [{ type: "text", text: STUB_REPLY }],
+      content: [{ type: "text", text }],
       model,
       stop_reason: "end_turn",
       stop_sequence: null,
@@ -85,11 +87,12 @@ export class ModelStub {
     readonly baseUrl: string,
   ) {}
 
-  static async start(turn: StubTurn): Promise<ModelStub> {
+  static async start(script: StubTurn | StubScript): Promise<ModelStub> {
+    const scripted = typeof script === "string" ? { turn: script } : script;
     let stub: ModelStub | null = null;
     const server = createServer((req, res) => {
       stub?.requests.push(`${req.method} ${req.url}`);
-      void answer(turn, req, res);
+      void answer(scripted, req, res);
     });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -107,16 +110,19 @@ export class ModelStub {
   }
 }
 
-async function answer(turn: StubTurn, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function answer(script: StubScript, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = (req.url ?? "").split("?")[0];
   const body = await bodyOf(req);
+  const { turn, text } = answerFor(script, latestPrompt(body));
   const model = typeof body.model === "string" ? body.model : "stub-model";
   const gemini = geminiCall(path ?? "");
   // Anything but a POST (the CLI's HEAD / reachability probe) is no model call.
   if (req.method !== "POST") {
     apiError(res, 404, "not_found_error", `the stub answers POST only, not ${req.method} ${path}`);
   } else if (gemini !== null) {
-    answerGemini(turn, gemini, body, res, STUB_REPLY);
+    answerGemini(turn, gemini, body, res, text);
+  } else if (path === "/v1/responses") {
+    answerResponses(turn, res, text);
   } else if (path === "/v1/messages/count_tokens") {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ input_tokens: 1 }));
   } else if (turn === "fail") {
@@ -128,8 +134,8 @@ async function answer(turn: StubTurn, req: IncomingMessage, res: ServerResponse)
     apiError(res, 404, "not_found_error", `the stub replies on POST /v1/messages only, not ${path}`);
   } else if (body.stream === true) {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    streamReply(res, model);
+    streamReply(res, model, text);
   } else {
-    jsonReply(res, model);
+    jsonReply(res, model, text);
   }
 }

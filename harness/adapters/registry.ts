@@ -9,6 +9,7 @@ export const fakeProfile: AdapterProfile = {
   name: "fake",
   summary: "a real ACP agent on @agentclientprotocol/sdk, in the 3-process shape of npm exec → adapter → CLI",
   chain: ["wrapper (npm exec)", "agent (ACP adapter)", "cli (agent CLI)"],
+  parts: { adapter: 1, cli: 2 },
   available: () => ({ ok: true }),
   launch: () => ({ command: process.execPath, args: [compiled("harness/adapters/fake/wrapper.js")], env: {} }),
 };

@@ -41,4 +41,17 @@ describe("lane plans", () => {
   it("every shipped scenario says how the real lanes run it", () => {
     expect(scenarios().filter((s) => s.realAdapters === null).map((s) => s.id)).toEqual([]);
   });
+
+  it("reads a file's per-turn script and its outside misbehaviour, and refuses one it does not know", () => {
+    const scripted = parseScenario(file("scripted", 'real_adapters: { turn: hold, by_prompt: { "[fail]": fail, "hi": reply }, crash: cli, escape: untagged }'), "s.yaml");
+    expect(scripted.realAdapters).toEqual({ turn: "hold", byPrompt: [["[fail]", "fail"], ["hi", "reply"]], crash: "cli", escape: "untagged" });
+    expect(() => parseScenario(file("odd", "real_adapters: { turn: reply, escape: teleport }"), "odd.yaml")).toThrow(/odd\.yaml.*real_adapters\.escape/);
+  });
+
+  it("runs every shipped scenario on the real lanes but those whose reason is the adapter's nature", () => {
+    // handshake-fail needs a handshake a real CLI can be made to refuse (claude does, as root), and a
+    // real chain cannot be made to ignore SIGTERM from outside.
+    const skipped = planLane(gemini, scenarios()).skipped.map((s) => s.scenario).sort();
+    expect(skipped).toEqual(["adapter-ignores-sigterm", "handshake-fail"]);
+  });
 });

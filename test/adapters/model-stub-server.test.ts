@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelStub, STUB_REPLY } from "../../harness/adapters/model-stub-server.js";
-import type { StubTurn } from "../../harness/adapters/stub-turn.js";
+import type { StubScript, StubTurn } from "../../harness/adapters/stub-turn.js";
 
 let stub: ModelStub | null = null;
 afterEach(async () => {
@@ -8,7 +8,7 @@ afterEach(async () => {
   stub = null;
 });
 
-async function ask(turn: StubTurn, body: object, path = "/v1/messages"): Promise<Response> {
+async function ask(turn: StubTurn | StubScript, body: object, path = "/v1/messages"): Promise<Response> {
   stub = await ModelStub.start(turn);
   return fetch(`${stub.baseUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
@@ -97,5 +97,20 @@ describe("the loopback model stub, on the Gemini API", () => {
 
   it("refuses a Gemini method it does not serve", async () => {
     expect((await ask("reply", {}, "/v1beta/models/gemini-x:embedContent")).status).toBe(404);
+  });
+
+  it("answers each turn by its script: the first rule whose text the latest user message holds, else the default", async () => {
+    const script: StubScript = { turn: "reply", byPrompt: [["[fail]", "fail"], ["needs a human", "reply"]] };
+    const user = (text: string) => ({ role: "user", content: [{ type: "text", text }] });
+    const said = async (body: object): Promise<string> => ((await (await ask(script, body)).json()) as { content: { text: string }[] }).content[0]!.text;
+    expect(await said({ model: "m", messages: [user("plan the work")] })).toBe(STUB_REPLY);
+    // A rule's reply repeats its text, so an exit rule can match it.
+    expect(await said({ model: "m", messages: [user("review: needs a human")] })).toBe("stub reply: needs a human");
+    expect((await ask(script, { model: "m", messages: [user("attempt [fail]")] })).status).toBe(400);
+    // Only the latest user message decides: an earlier turn of the session does not.
+    expect(await said({ model: "m", messages: [user("attempt [fail]"), { role: "assistant", content: "no" }, user("plan again")] })).toBe(STUB_REPLY);
+    // The Gemini API's contents are read the same way.
+    const gemini = await ask(script, { contents: [{ role: "user", parts: [{ text: "attempt [fail]" }] }] }, "/v1beta/models/x:generateContent");
+    expect(gemini.status).toBe(400);
   });
 });
