@@ -1,12 +1,15 @@
 // Gemini CLI in its ACP mode, through npm exec. Offline: a dummy key, and the loopback model stub
 // answers the Gemini API (its routing call and the turn's stream), so prompt turns really finish.
-import type { PreparedRun } from "./profile.js";
+import type { LanePlan, PreparedRun } from "./profile.js";
 import { ModelStub } from "./model-stub-server.js";
 import type { StubScript } from "./stub-turn.js";
 import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
 import type { AdapterProfile } from "./profile.js";
 
 const PACKAGE = "@google/gemini-cli";
+
+/** No real refusal of its handshake was found (tried: no API key, which it still opens a session without). */
+const GEMINI_OVERRIDES: LanePlan = { "handshake-fail": { skip: "no real refusal of its handshake was found: without an API key it still opens a session" } };
 const BIN = "gemini";
 
 async function prepareGemini(script: StubScript): Promise<PreparedRun> {
@@ -36,6 +39,7 @@ export const geminiProfile: AdapterProfile = {
   parts: { adapter: 3, cli: 3 },
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, ["--acp"], {}),
+  overrides: GEMINI_OVERRIDES,
   minHandshakeMs: 10_000,
   prepare: prepareGemini,
 };

@@ -1,6 +1,7 @@
 // The adapter profiles the gate knows, by name.
 import { compiled } from "../compiled-paths.js";
 import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
+import { codexAcpProfile } from "./codex-acp.js";
 import { geminiProfile } from "./gemini.js";
 import type { AdapterProfile } from "./profile.js";
 import { InputError } from "../../protocol/input-error.js";
@@ -18,6 +19,7 @@ export const PROFILES: Readonly<Record<string, AdapterProfile>> = {
   fake: fakeProfile,
   [claudeAgentAcpProfile.name]: claudeAgentAcpProfile,
   [geminiProfile.name]: geminiProfile,
+  [codexAcpProfile.name]: codexAcpProfile,
 };
 
 export class UnknownAdapterError extends InputError {}
