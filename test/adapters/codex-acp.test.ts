@@ -11,8 +11,10 @@ import { failedInvariants, failureSummary, gate, scenarios, verdicts } from "../
 const codex = profileNamed("codex-acp");
 const available = codex.available();
 const NATIVE = /@zed-industries\/codex-acp-linux-\w+\/bin\/codex-acp$/;
-// A finished turn, a failed one, a held one cancelled, a script of both, a real refusal, a crash from outside.
-const KEY_PATHS = ["complete", "halt", "cancel", "exit-abandon-inflight", "handshake-fail", "adapter-crash"];
+// A finished turn, a failed one, a held one cancelled, runs scripted per turn, a real refusal,
+// a crash and escapees made from outside. (The cheapest real chain: it carries the default run's
+// share of the catalogue on real chains; `npm run gate:real` runs every lane in full.)
+const KEY_PATHS = ["complete", "halt", "cancel", "exit-abandon-inflight", "sub-job-failed", "escalate-then-cancel", "handshake-fail", "adapter-crash", "adapter-escapes-group"];
 
 function survivors(result: ScenarioResult | undefined): string[] {
   return (result?.checks ?? []).filter((c) => !c.ok).flatMap((c) => c.survivors.map((p) => p.args));
@@ -45,6 +47,24 @@ describe.skipIf(!available.ok)("the codex-acp lane", () => {
     expect(survivors(pidOnly.results[0])).toEqual(expect.arrayContaining([expect.stringMatching(NATIVE), expect.stringMatching(/^node .*\.bin\/codex-acp/)]));
     expect(survivors(pidOnly.results[0])).not.toEqual(expect.arrayContaining([expect.stringMatching(/^npm exec/)]));
     expect(survivors(skipsRelease.results[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^npm exec codex-acp/), expect.stringMatching(NATIVE)]));
+  });
+});
+
+describe.skipIf(!available.ok)("the codex-acp lane, misbehaving from outside", () => {
+  it("catches each outside misbehaviour's leak with its fault on the real chain: a crash, an escapee, an untagged member", async () => {
+    const [crash, escape, untagged] = await Promise.all([
+      gate(scenarios("adapter-crash"), { adapter: codex, faults: ["pidfile-left-behind"] }),
+      gate(scenarios("adapter-escapes-group"), { adapter: codex, faults: ["kill-ignores-escapes"] }),
+      gate(scenarios("adapter-untagged-member"), { adapter: codex, faults: ["no-sigkill-escalation"] }),
+    ]);
+    // The binary was SIGKILLed from outside mid-turn: the step failed, and the faulty crash path kept its pid file.
+    expect(crash.results[0]!.checks.find((c) => c.invariant === "outcome")?.ok).toBe(true);
+    expect(failedInvariants(crash, "adapter-crash")).toEqual(["no-stale-pidfile"]);
+    // The setsid child started beside each job's chain carries the job's tag, and outlives a group kill.
+    expect(failedInvariants(escape, "adapter-escapes-group")).toEqual(expect.arrayContaining(["no-tagged-survivor"]));
+    expect(survivors(escape.results[0])).toEqual(expect.arrayContaining(["sleep 600"]));
+    // The untagged member ignores SIGTERM and stays in the chain's group: only the group names it.
+    expect(failedInvariants(untagged, "adapter-untagged-member")).toEqual(["no-surviving-group"]);
   });
 });
 

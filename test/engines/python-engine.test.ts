@@ -52,7 +52,7 @@ describe("the Python engine", () => {
     const result = await runMutate(
       scenarios(),
       caps.faults,
-      { ...DEFAULT_RUN_OPTIONS, engine: python, capabilities: caps, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 2, deadlineMs: 2_000 },
+      { ...DEFAULT_RUN_OPTIONS, engine: python, capabilities: caps, adapter: profileNamed("fake"), probe: new ProcScan(), concurrency: 4, deadlineMs: 2_000 },
       true,
     );
     expect(result.cleanFailures).toEqual([]);
@@ -61,18 +61,18 @@ describe("the Python engine", () => {
   });
 });
 
-const claude = profileNamed("claude-agent-acp");
-// A representative subset in the default run; `npm run gate:real` runs the lane in full.
-const CLAUDE_PATHS = ["complete", "exit-abandon", "cancel", "crash-restart"];
+// The cheapest real chain carries the default run's share; `npm run gate:real` runs every lane in full.
+const codex = profileNamed("codex-acp");
+const REAL_PATHS = ["complete", "exit-abandon", "cancel", "crash-restart"];
 
-describe.skipIf(!claude.available().ok)("the Python engine on the claude-agent-acp chain", () => {
+describe.skipIf(!codex.available().ok)("the Python engine on a real chain (codex-acp)", () => {
   it("passes key transitions with real prompt turns, and fails the seed bug naming the real chain", async () => {
     const [clean, faulted] = await Promise.all([
-      gate(scenarios(...CLAUDE_PATHS), { engine: python, adapter: claude, deadlineMs: 5_000 }),
-      gate(scenarios("exit-abandon"), { engine: python, adapter: claude, faults: ["exit-abandon-skips-release"], concurrency: 1 }),
+      gate(scenarios(...REAL_PATHS), { engine: python, adapter: codex, deadlineMs: 5_000 }),
+      gate(scenarios("exit-abandon"), { engine: python, adapter: codex, faults: ["exit-abandon-skips-release"], concurrency: 1 }),
     ]);
-    expect(verdicts(clean)).toEqual(Object.fromEntries(CLAUDE_PATHS.map((id) => [id, "pass"])));
+    expect(verdicts(clean)).toEqual(Object.fromEntries(REAL_PATHS.map((id) => [id, "pass"])));
     expect(verdicts(faulted)).toEqual({ "exit-abandon": "fail" });
-    expect(survivorArgs(faulted.results[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^npm exec/), expect.stringMatching(/^claude/)]));
+    expect(survivorArgs(faulted.results[0])).toEqual(expect.arrayContaining([expect.stringMatching(/^npm exec/), expect.stringMatching(/codex-acp-linux-\w+\/bin\/codex-acp$/)]));
   });
 });
