@@ -6,6 +6,7 @@ import { removeRunCgroups } from "../os/cgroup.js";
 import { reapCgroup } from "./cgroup-reaper.js";
 import { reapRun } from "./reaper.js";
 import { activeRuns } from "./run-registry.js";
+import { EXIT } from "../result/exit-code.js";
 import { describeProcesses } from "../result/process.js";
 
 async function endEverything(reason: string, code: number): Promise<void> {
@@ -32,7 +33,11 @@ export function installSignalHandlers(): void {
   const end = (reason: string, code: number): void => {
     if (ending) return;
     ending = true;
-    void endEverything(reason, code);
+    // A failure here is a bug of ours: it keeps its stack and exit 3, never passes for a verdict.
+    endEverything(reason, code).catch((error: unknown) => {
+      console.error(`reapcheck: an internal error while stopping (a bug in reapcheck; please report it with this trace):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      process.exit(EXIT.bug);
+    });
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => end(`by ${signal}`, ENDINGS[signal]));
   // `reapcheck gate | head -1`: the reader went away. Nothing more can be said on stdout, but the

@@ -184,7 +184,14 @@ export function oomVictim(containment: Containment): { pid: number; comm: string
  */
 export async function killAll(containment: Containment, waitMs = 5_000): Promise<boolean> {
   if (containment.kind === "tags-only") return true;
-  const empty = (): boolean => readFileSync(join(containment.unified, "cgroup.events"), "utf8").includes("populated 0");
+  // A cgroup already removed (by the run's own close, racing a signal's shutdown) is empty.
+  const empty = (): boolean => {
+    try {
+      return readFileSync(join(containment.unified, "cgroup.events"), "utf8").includes("populated 0");
+    } catch {
+      return true;
+    }
+  };
   if (empty()) return true;
   if (members(containment).length > 0) writeFileSync(join(containment.unified, "cgroup.kill"), "1");
   const deadline = Date.now() + waitMs;
