@@ -1,5 +1,6 @@
-// `npm run bench`: the microbenchmarks of issue 5 — the probes, spawn-and-reap against bare
-// spawns, transitions per second — and, with --soak, the time of a 300-job fake soak.
+// `npm run bench`: the probes, spawn-and-reap against bare spawns, transitions per second, and
+// whole commands (the gate, explore); with --soak the time of a 300-job fake soak, with --mutate
+// the whole mutation matrix.
 // Prints a table; writes bench.json and bench.md under reports/out/ (or --out). The goals are
 // reported, never asserted: a slow shared machine is not a failing build.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -15,18 +16,20 @@ import { newRunId } from "../harness/runner.js";
 import { loadScenario } from "../harness/scenario.js";
 import { installSignalHandlers } from "../harness/shutdown-on-signal.js";
 import { readMemAvailable } from "../soak/mem-available.js";
+import { listPids } from "../os/proc-stat.js";
 import type { BenchRow, Figure } from "./micro/bench-row.js";
 import { type BenchReport, reportText } from "./micro/bench-report.js";
 import { probeBench } from "./micro/probe-bench.js";
 import { spawnBench } from "./micro/spawn-bench.js";
+import { speedBench } from "./micro/speed-bench.js";
 import { transitionsBench } from "./micro/transitions-bench.js";
 import { DEFAULT_SOAK_OPTIONS, runSoak } from "../soak/runner.js";
 
-const GROUPS = ["probe", "spawn", "engine"] as const;
+const GROUPS = ["probe", "spawn", "engine", "speed"] as const;
 type Group = (typeof GROUPS)[number];
 
 const SOAK_JOBS = 300;
-const SOAK_GOAL_S = 180;
+const SOAK_GOAL_S = 120;
 
 async function soakFigure(probe: ProcScan): Promise<Figure> {
   const result = await runSoak({
@@ -49,6 +52,7 @@ async function main(): Promise<void> {
       out: { type: "string", default: join(PACKAGE_ROOT, "reports", "out", `bench-${new Date().toISOString().replace(/[:.]/g, "-")}`) },
       only: { type: "string", multiple: true, default: [] },
       soak: { type: "boolean", default: false },
+      mutate: { type: "boolean", default: false },
     },
   });
   const unknown = values.only.filter((g) => !(GROUPS as readonly string[]).includes(g));
@@ -67,9 +71,14 @@ async function main(): Promise<void> {
     figures.push(...part.figures);
   };
   try {
-    if (wanted("probe")) add(await probeBench(run));
+    if (wanted("probe")) {
+      add(await probeBench(run, 100));
+      // Enough more that the whole table holds 1,000 processes, as a busy CI host's does.
+      add(await probeBench(run, Math.max(100, 1_000 - listPids().length)));
+    }
     if (wanted("spawn")) add(await spawnBench(run, loadScenario(join(PACKAGE_ROOT, "scenarios", "exit-abandon.yaml")), probe));
     if (wanted("engine")) add(await transitionsBench(run));
+    if (wanted("speed")) add(await speedBench(values.mutate));
     if (values.soak) figures.push(await soakFigure(probe));
   } finally {
     const left = await reapRun(run, probe);

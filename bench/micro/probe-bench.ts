@@ -1,6 +1,7 @@
-// The probes on one tree of 100 tagged processes: reading /proc ourselves against ps-list (which
-// runs ps) and pidusage (one call for all the tree's pids). The harness scans on every poll of
-// every invariant, so the probe's cost is paid hundreds of times per gate.
+// The probes on a tree of tagged processes (100, and enough for a table of 1,000): reading /proc
+// ourselves against ps-list (which runs ps) and pidusage (one call for all the tree's pids). The
+// harness scans on every poll of every invariant, so the probe's cost is paid hundreds of times
+// per gate.
 import pidusage from "pidusage";
 import psList from "ps-list";
 import { Bench } from "tinybench";
@@ -8,15 +9,15 @@ import { CgroupScan, ProcScan } from "../../harness/probes/proc-scan.js";
 import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
 import { spawnTaggedTree } from "./tagged-tree.js";
 
-const TREE = 100;
 
-export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figures: Figure[] }> {
-  const tree = await spawnTaggedTree(run, TREE);
+export async function probeBench(run: string, size: number): Promise<{ rows: BenchRow[]; figures: Figure[] }> {
+  const tree = await spawnTaggedTree(run, size);
   const pids = new Set(tree.pids);
   const probe = new ProcScan();
   const cgroupProbe = new CgroupScan();
+  const table = (await probe.scan()).length;
   const expectAll = (found: number, by: string): void => {
-    if (found < TREE) throw new Error(`${by} saw ${found} of the tree's ${TREE} processes`);
+    if (found < size) throw new Error(`${by} saw ${found} of the tree's ${size} processes`);
   };
   const bench = new Bench({ time: 1_500, iterations: 10, warmupIterations: 3, throws: true });
   bench
@@ -29,7 +30,7 @@ export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figur
     .add("ps-list: whole table, tree found by pid", async () => {
       expectAll((await psList()).filter((p) => pids.has(p.pid)).length, "ps-list");
     })
-    .add("pidusage: the tree's 100 pids", async () => {
+    .add(`pidusage: the tree's ${size} pids`, async () => {
       expectAll(Object.keys(await pidusage([...pids])).length, "pidusage");
     });
   try {
@@ -38,17 +39,17 @@ export async function probeBench(run: string): Promise<{ rows: BenchRow[]; figur
     pidusage.clear();
     await tree.kill();
   }
-  const rows = rowsOf("probe", bench);
+  const rows = rowsOf(`probe, ${table} processes`, bench);
   const proc = meanOf(rows, "proc-scan: whole /proc, tree found by tag");
   const ps = meanOf(rows, "ps-list: whole table, tree found by pid");
-  const usage = meanOf(rows, "pidusage: the tree's 100 pids");
+  const usage = meanOf(rows, `pidusage: the tree's ${size} pids`);
   const cgroup = meanOf(rows, "cgroup-scan: whole /proc, each untagged process's cgroup read too");
   return {
     rows,
     figures: [
-      { name: "ps-list / proc-scan", value: ps / proc, unit: "×", goal: "≥ 10×", met: ps / proc >= 10 },
-      { name: "pidusage / proc-scan", value: usage / proc, unit: "×", goal: null, met: null },
-      { name: "cgroup-scan / proc-scan", value: cgroup / proc, unit: "×", goal: null, met: null },
+      { name: `ps-list / proc-scan, ${table} processes`, value: ps / proc, unit: "×", goal: "≥ 10×", met: ps / proc >= 10 },
+      { name: `pidusage / proc-scan, ${table} processes`, value: usage / proc, unit: "×", goal: null, met: null },
+      { name: `cgroup-scan / proc-scan, ${table} processes`, value: cgroup / proc, unit: "×", goal: null, met: null },
     ],
   };
 }

@@ -62,13 +62,13 @@ export class ProcScan implements Probe {
   private next: Promise<ProcessInfo[]> | null = null;
 
   /**
-   * The table as read after this call: callers that ask in the same turn of the event loop (the
-   * scenarios sharing an engine, each polling) share one read, which starts after all of them
-   * asked, so each still sees the table no earlier than its own call.
+   * The table as read after this call: callers that ask before the current task's microtasks
+   * are done (the scenarios sharing an engine, woken by one chunk of its events) share one read,
+   * which starts after all of them asked, so each still sees the table no earlier than its call.
    */
   scan(): Promise<ProcessInfo[]> {
     this.next ??= new Promise((resolve, reject) => {
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.next = null;
         try {
           resolve(this.read());

@@ -1,0 +1,64 @@
+// Whole commands against the goals of issue 16, timed in-process on the fake adapter: the gate
+// over the catalogue (engines shared, and one engine a scenario as before), explore's runs per
+// second, and with `full` the whole mutation matrix. Every run must come out as it should
+// (clean passes, every fault caught): a fast wrong answer is no figure.
+import { profileNamed } from "../../harness/adapters/registry.js";
+import { engineUnderTest } from "../../harness/describe-engine.js";
+import { runGate } from "../../harness/gate.js";
+import { runMutate } from "../../harness/mutate.js";
+import { ProcScan } from "../../harness/probes/proc-scan.js";
+import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";
+import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../../harness/scenario.js";
+import { EXPLORE_DEFAULTS, explore } from "../../explore/explore.js";
+import { DEFAULT_LIMITS } from "../../explore/model.js";
+import { FAULTS, type Fault } from "../../protocol/faults.js";
+import type { BenchRow, Figure } from "./bench-row.js";
+
+const EXPLORE_RUNS = 20;
+
+async function seconds<T>(run: () => Promise<T>, check: (value: T) => string | null): Promise<number> {
+  const started = performance.now();
+  const value = await run();
+  const wrong = check(value);
+  if (wrong !== null) throw new Error(wrong);
+  return (performance.now() - started) / 1000;
+}
+
+export async function speedBench(full: boolean): Promise<{ rows: BenchRow[]; figures: Figure[] }> {
+  const scenarios = loadScenarios(DEFAULT_SCENARIO_DIR);
+  const options = { ...DEFAULT_RUN_OPTIONS, adapter: profileNamed("fake"), faults: [], probe: new ProcScan(), concurrency: 2 };
+  const passed = (r: { verdict: string }): string | null => (r.verdict === "pass" ? null : `the gate did not pass: ${r.verdict}`);
+  const shared = await seconds(() => runGate(scenarios, options), passed);
+  const alone = await seconds(() => runGate(scenarios, { ...options, perEngine: 1 }), passed);
+  const exploring = await seconds(
+    () =>
+      explore({
+        runs: EXPLORE_RUNS,
+        seed: 1,
+        faults: [],
+        replay: null,
+        limits: DEFAULT_LIMITS,
+        maxCommands: EXPLORE_DEFAULTS.maxCommands,
+        probe: new ProcScan(),
+        deadlineMs: EXPLORE_DEFAULTS.deadlineMs,
+        drainMs: EXPLORE_DEFAULTS.drainMs,
+        killGraceMs: EXPLORE_DEFAULTS.killGraceMs,
+      }),
+    (r) => (r.kind === "clean" ? null : "explore found a violation on the correct engine"),
+  );
+  const figures: Figure[] = [
+    { name: `gate, ${scenarios.length} scenarios, fake adapter, engines shared`, value: shared, unit: "s", goal: "≤ 8 s", met: shared <= 8 },
+    { name: "gate, one engine per scenario (before sharing)", value: alone, unit: "s", goal: null, met: null },
+    { name: "explore on the reference engine", value: EXPLORE_RUNS / exploring, unit: "runs/s", goal: "≥ 5 runs/s", met: EXPLORE_RUNS / exploring >= 5 },
+  ];
+  if (full) {
+    const all = Object.keys(FAULTS) as Fault[];
+    const engine = await engineUnderTest(undefined, all, options.probe);
+    const mutate = await seconds(
+      () => runMutate(scenarios, all, { ...options, engine: engine.command, capabilities: engine.hello.capabilities }, false),
+      (r) => (r.verdict === "pass" ? null : `mutate did not catch every fault: ${r.rows.filter((row) => !row.caught).map((row) => row.fault).join(", ")}`),
+    );
+    figures.push({ name: `full mutate, ${all.length} faults × ${scenarios.length} scenarios`, value: mutate, unit: "s", goal: "≤ 60 s", met: mutate <= 60 });
+  }
+  return { rows: [], figures };
+}
