@@ -15,8 +15,7 @@ import { ProcScan } from "../harness/probes/proc-scan.js";
 import { reapRun as reapTagged } from "../harness/reaper.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
 import { DEFAULT_SCENARIO_DIR, type Scenario, loadScenarios as load } from "../harness/scenario.js";
-import { EXPLORE_DEFAULTS, type ExploreResult, explore as exploreRuns } from "../explore/explore.js";
-import { DEFAULT_LIMITS } from "../explore/model.js";
+import { type ExploreResult, explore as exploreRuns, exploreOptions } from "../explore/explore.js";
 import { parseFaults } from "../protocol/faults.js";
 import { containmentLine } from "../os/cgroup.js";
 import { InputError } from "../protocol/input-error.js";
@@ -205,18 +204,7 @@ export interface ExploreOptions {
 
 /** fast-check model runs against the reference engine, like `reapcheck explore`. */
 export function explore(options: ExploreOptions): Promise<ExploreResult> {
-  return exploreRuns({
-    runs: options.runs,
-    seed: options.seed,
-    faults: parseFaults(options.faults ?? []),
-    replay: null,
-    limits: DEFAULT_LIMITS,
-    maxCommands: EXPLORE_DEFAULTS.maxCommands,
-    probe: new ProcScan(),
-    deadlineMs: EXPLORE_DEFAULTS.deadlineMs,
-    drainMs: EXPLORE_DEFAULTS.drainMs,
-    killGraceMs: EXPLORE_DEFAULTS.killGraceMs,
-  });
+  return exploreRuns(exploreOptions(options.runs, options.seed, parseFaults(options.faults ?? []), new ProcScan()));
 }
 
 /** Does an engine shim speak the engine protocol? Like `reapcheck conformance`. */

@@ -3,10 +3,12 @@
 // smallest that still does. The shrunk case is then run once more to record how its jobs end.
 import fc from "fast-check";
 import { type ExploreMove, movesArbitrary } from "./moves.js";
-import type { Limits } from "./model.js";
+import { DEFAULT_LIMITS, type Limits } from "./model.js";
 import { type ReplayToken, formatReplay } from "./replay-token.js";
 import { type RunRecord, playMoves } from "./play-moves.js";
 import type { SystemOptions } from "./system.js";
+import type { Fault } from "../protocol/faults.js";
+import type { Probe } from "../harness/probes/probe.js";
 
 /** What `reapcheck explore` runs with when told nothing else. */
 export const EXPLORE_DEFAULTS = { runs: 200, maxCommands: 6, deadlineMs: 1_500, drainMs: 20_000, killGraceMs: 500, out: "reapcheck-explore" } as const;
@@ -62,6 +64,22 @@ async function runOnce(commands: Iterable<ExploreMove>, options: ExploreOptions)
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A run of `runs` histories from `seed` with every other option as `reapcheck explore` defaults it. */
+export function exploreOptions(runs: number, seed: number, faults: readonly Fault[], probe: Probe): ExploreOptions {
+  return {
+    runs,
+    seed,
+    faults: [...faults],
+    replay: null,
+    limits: DEFAULT_LIMITS,
+    maxCommands: EXPLORE_DEFAULTS.maxCommands,
+    probe,
+    deadlineMs: EXPLORE_DEFAULTS.deadlineMs,
+    drainMs: EXPLORE_DEFAULTS.drainMs,
+    killGraceMs: EXPLORE_DEFAULTS.killGraceMs,
+  };
 }
 
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {

@@ -9,8 +9,7 @@ import { runMutate } from "../../harness/mutate.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";
 import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../../harness/scenario.js";
-import { EXPLORE_DEFAULTS, explore } from "../../explore/explore.js";
-import { DEFAULT_LIMITS } from "../../explore/model.js";
+import { explore, exploreOptions } from "../../explore/explore.js";
 import { FAULTS, type Fault } from "../../protocol/faults.js";
 import type { BenchRow, Figure } from "./bench-row.js";
 
@@ -31,19 +30,7 @@ export async function speedBench(full: boolean): Promise<{ rows: BenchRow[]; fig
   const shared = await seconds(() => runGate(scenarios, options), passed);
   const alone = await seconds(() => runGate(scenarios, { ...options, perEngine: 1 }), passed);
   const exploring = await seconds(
-    () =>
-      explore({
-        runs: EXPLORE_RUNS,
-        seed: 1,
-        faults: [],
-        replay: null,
-        limits: DEFAULT_LIMITS,
-        maxCommands: EXPLORE_DEFAULTS.maxCommands,
-        probe: new ProcScan(),
-        deadlineMs: EXPLORE_DEFAULTS.deadlineMs,
-        drainMs: EXPLORE_DEFAULTS.drainMs,
-        killGraceMs: EXPLORE_DEFAULTS.killGraceMs,
-      }),
+    () => explore(exploreOptions(EXPLORE_RUNS, 1, [], new ProcScan())),
     (r) => (r.kind === "clean" ? null : "explore found a violation on the correct engine"),
   );
   const figures: Figure[] = [
