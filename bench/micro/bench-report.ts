@@ -19,7 +19,7 @@ function table(header: readonly string[], body: readonly string[][]): string {
 }
 
 function figureValue(f: Figure): string {
-  return f.unit === "×" ? `${f.value.toFixed(2)}×` : `${f.value.toFixed(0)} ${f.unit}`;
+  return f.unit === "×" ? `${f.value.toFixed(2)}×` : `${f.value.toFixed(f.value < 100 ? 1 : 0)} ${f.unit}`;
 }
 
 export function reportText(report: BenchReport): string {

@@ -1,4 +1,5 @@
 // The adapter profiles the gate knows, by name.
+import { BEHAVIOUR_ENV } from "../../protocol/adapter-launch.js";
 import { compiled } from "../compiled-paths.js";
 import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
 import { codexAcpProfile } from "./codex-acp.js";
@@ -6,13 +7,20 @@ import { geminiProfile } from "./gemini.js";
 import type { AdapterProfile } from "./profile.js";
 import { InputError } from "../../protocol/input-error.js";
 
+/**
+ * Stands for `npm exec`, which runs its bin through `sh -c` and waits: a launcher in front of the
+ * adapter, in its group, that a signal to its pid alone kills without the rest. A shell, not node:
+ * it is a sixth of a fake chain's start-up CPU otherwise, and it holds no ballast.
+ */
+const FAKE_WRAPPER = `[ "$${BEHAVIOUR_ENV.ignoreSigterm}" = 1 ] && trap '' TERM; "$@"; exit $?`;
+
 export const fakeProfile: AdapterProfile = {
   name: "fake",
   summary: "a real ACP agent on @agentclientprotocol/sdk, in the 3-process shape of npm exec → adapter → CLI",
-  chain: ["wrapper (npm exec)", "agent (ACP adapter)", "cli (agent CLI)"],
+  chain: ["wrapper (sh, for npm exec)", "agent (ACP adapter)", "cli (agent CLI)"],
   parts: { adapter: 1, cli: 2 },
   available: () => ({ ok: true }),
-  launch: () => ({ command: process.execPath, args: [compiled("harness/adapters/fake/wrapper.js")], env: {} }),
+  launch: () => ({ command: "sh", args: ["-c", FAKE_WRAPPER, "fake-wrapper", process.execPath, compiled("harness/adapters/fake/agent.js")], env: {} }),
 };
 
 export const PROFILES: Readonly<Record<string, AdapterProfile>> = {
