@@ -5,6 +5,7 @@ import type { EngineSnapshot, JobSnapshot } from "../protocol/messages.js";
 import type { Fault } from "../protocol/faults.js";
 import type { FlowDocument } from "../protocol/flow-schema.js";
 import { fakeProfile } from "../harness/adapters/registry.js";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "../os/process-group.js";
 import type { EngineSession } from "../harness/engine-session.js";
 import { type Check, fail } from "../result/check.js";
 import { type Observation, checkJobs, killsOfHeldChains } from "../harness/invariants.js";
@@ -63,7 +64,7 @@ export class ExploreSystem {
     const engine = await startRunEngine(
       run,
       { id: "explore", engine: {}, realAdapters: null },
-      { adapter: fakeProfile, faults: options.faults, killGraceMs: options.killGraceMs, handshakeTimeoutMs: 5_000 },
+      { adapter: fakeProfile, faults: options.faults, killGraceMs: options.killGraceMs, handshakeTimeoutMs: DEFAULT_HANDSHAKE_TIMEOUT_MS },
       "reapcheck-explore",
     );
     return new ExploreSystem(run, engine, options);
