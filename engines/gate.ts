@@ -2,7 +2,7 @@
 // times, a few runs at a time; N runs of one transition fold into one result with its leak rate.
 // A transition a lane cannot run is a skip with its reason, never a pass.
 import { type ChainRss, chainLine, measureChain } from "../harness/adapters/chain-rss.js";
-import { type Skip, skipLine } from "../harness/adapters/lane.js";
+import { type Skip, openLane } from "../harness/adapters/lane.js";
 import type { AdapterProfile } from "../harness/adapters/profile.js";
 import type { LanesResult } from "../harness/adapters/run-lanes.js";
 import type { Probe } from "../harness/probes/probe.js";
@@ -67,17 +67,8 @@ export async function runBlackBoxGate(options: BlackBoxGateOptions): Promise<Lan
   const chains: ChainRss[] = [];
   const lanes: { adapter: AdapterProfile; run: Transition[] }[] = [];
   for (const adapter of options.adapters) {
-    const availability = adapter.available();
-    if (!availability.ok) {
-      const skip = { scenario: "*", adapter: adapter.name, reason: availability.reason };
-      skipped.push(skip);
-      log(skipLine(skip));
-      continue;
-    }
-    const lane = planTransitions(adapter, transitions);
-    for (const skip of lane.skipped) log(skipLine(skip));
-    skipped.push(...lane.skipped);
-    if (lane.run.length > 0) lanes.push({ adapter, run: lane.run });
+    const run = openLane(adapter, () => planTransitions(adapter, transitions), skipped, log);
+    if (run.length > 0) lanes.push({ adapter, run });
   }
 
   // One work item per run; runs of one (lane, transition) fold into one result when the last ends.

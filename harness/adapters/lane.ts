@@ -16,6 +16,18 @@ export function skipLine(skip: Skip): string {
   return skip.scenario === "*" ? `SKIP  lane ${skip.adapter}: ${skip.reason}` : `SKIP  ${skip.scenario.padEnd(24)} ${skip.adapter}: ${skip.reason}`;
 }
 
+/**
+ * A lane's runnable items, its skips said and kept: none at all, one skip for the whole lane,
+ * where the adapter cannot run here. The white-box lanes and the black-box gate open lanes alike.
+ */
+export function openLane<T>(adapter: AdapterProfile, plan: () => { run: T[]; skipped: Skip[] }, skipped: Skip[], log: (line: string) => void): T[] {
+  const availability = adapter.available();
+  const lane = availability.ok ? plan() : { run: [], skipped: [{ scenario: "*", adapter: adapter.name, reason: availability.reason }] };
+  for (const skip of lane.skipped) log(skipLine(skip));
+  skipped.push(...lane.skipped);
+  return lane.run;
+}
+
 /** The scenario as a lane needs it: its id, and its file's plan for real adapters. */
 export interface LaneScenario {
   id: string;

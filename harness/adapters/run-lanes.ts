@@ -7,7 +7,7 @@ import { type GateOptions, runGate } from "../gate.js";
 import { newRunId } from "../runner.js";
 import type { Scenario } from "../scenario.js";
 import { type ChainRss, chainLine, measureChain } from "./chain-rss.js";
-import { type Skip, planLane, skipLine } from "./lane.js";
+import { type Skip, openLane, planLane, skipLine } from "./lane.js";
 import type { AdapterProfile } from "./profile.js";
 
 export interface LanesResult extends GateResult {
@@ -37,22 +37,13 @@ export async function runLanes(
     return false;
   });
   for (const adapter of adapters) {
-    const availability = adapter.available();
-    if (!availability.ok) {
-      const skip = { scenario: "*", adapter: adapter.name, reason: availability.reason };
-      skipped.push(skip);
-      log(skipLine(skip));
-      continue;
-    }
-    const lane = planLane(adapter, scenarios);
-    for (const skip of lane.skipped) log(skipLine(skip));
-    skipped.push(...lane.skipped);
-    if (adapter.prepare !== undefined && lane.run.length > 0) {
+    const run = openLane(adapter, () => planLane(adapter, scenarios), skipped, log);
+    if (adapter.prepare !== undefined && run.length > 0) {
       const chain = await measureChain(adapter, options.probe, newRunId());
       chains.push(chain);
       log(chainLine(chain));
     }
-    if (lane.run.length > 0) results.push(...(await runGate(lane.run, { ...options, adapter })).results);
+    if (run.length > 0) results.push(...(await runGate(run, { ...options, adapter })).results);
   }
   return { schemaVersion: SCHEMA_VERSION, probe: options.probe.name, results, verdict: overall(results), skipped, chains };
 }
