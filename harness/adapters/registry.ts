@@ -1,6 +1,7 @@
 // The adapter profiles the gate knows, by name.
 import { BEHAVIOUR_ENV } from "../../protocol/adapter-launch.js";
 import { compiled } from "../compiled-paths.js";
+import { snapshotArgs } from "../startup-snapshot.js";
 import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
 import { codexAcpProfile } from "./codex-acp.js";
 import { geminiProfile } from "./gemini.js";
@@ -12,7 +13,17 @@ import { InputError } from "../../protocol/input-error.js";
  * adapter, in its group, that a signal to its pid alone kills without the rest. A shell, not node:
  * it is a sixth of a fake chain's start-up CPU otherwise, and it holds no ballast.
  */
-const FAKE_WRAPPER = `[ "$${BEHAVIOUR_ENV.ignoreSigterm}" = 1 ] && trap '' TERM; "$@"; exit $?`;
+const FAKE_WRAPPER = `[ "$${BEHAVIOUR_ENV.ignoreSigterm}" = 1 ] && trap '' TERM; unset NODE_OPTIONS; "$@"; exit $?`;
+
+/**
+ * The agent starts from its startup snapshot when the build made one for this node: most of a
+ * fake chain's start-up CPU is the SDK and zod loading. V8 flags in NODE_OPTIONS would make node
+ * refuse the blob, and the fake chain needs none, so the wrapper clears them.
+ */
+function fakeAgentArgs(): string[] {
+  const entry = compiled("harness/adapters/fake/agent.js");
+  return snapshotArgs(compiled("harness/adapters/fake/agent-snapshot.js")) ?? [entry];
+}
 
 export const fakeProfile: AdapterProfile = {
   name: "fake",
@@ -20,7 +31,7 @@ export const fakeProfile: AdapterProfile = {
   chain: ["wrapper (sh, for npm exec)", "agent (ACP adapter)", "cli (agent CLI)"],
   parts: { adapter: 1, cli: 2 },
   available: () => ({ ok: true }),
-  launch: () => ({ command: "sh", args: ["-c", FAKE_WRAPPER, "fake-wrapper", process.execPath, compiled("harness/adapters/fake/agent.js")], env: {} }),
+  launch: () => ({ command: "sh", args: ["-c", FAKE_WRAPPER, "fake-wrapper", process.execPath, ...fakeAgentArgs()], env: {} }),
 };
 
 export const PROFILES: Readonly<Record<string, AdapterProfile>> = {

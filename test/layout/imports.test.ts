@@ -26,6 +26,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   api: ["engines", "harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
   engines: ["harness", "reports", "result", "protocol", "os", "acp"],
   bench: ["harness", "soak", "explore", "reports", "result", "protocol", "os", "acp"],
+  build: ["harness"],
   soak: ["harness", "reports", "result", "protocol", "os", "acp"],
   explore: ["harness", "reports", "result", "protocol", "os", "acp"],
   harness: ["reports", "result", "protocol", "os", "acp"],
