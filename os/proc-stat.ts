@@ -1,6 +1,6 @@
 // Reads one process's identity and state from Linux /proc. A process is (pid, starttime):
 // a pid alone can be recycled, the pair cannot.
-import { readFileSync, readdirSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 
 /** The kernel's page size, as this process's own mappings state it (4 KiB on x86_64, 4 or 64 KiB on arm64). */
 function pageBytes(): number {
@@ -27,29 +27,69 @@ export interface ProcStat {
   rssBytes: number;
 }
 
-export function parseStat(text: string): ProcStat {
-  // comm may hold spaces and parentheses: it runs from the first "(" to the last ")".
-  const open = text.indexOf("(");
-  const close = text.lastIndexOf(")");
-  const fields = text.slice(close + 2).split(" ");
-  const num = (i: number): number => Number(fields[i]);
-  return {
-    pid: Number(text.slice(0, open).trim()),
-    comm: text.slice(open + 1, close),
-    state: fields[0] ?? "?",
-    ppid: num(1),
-    pgid: num(2),
-    sid: num(3),
-    starttime: num(19),
-    rssBytes: num(21) * PAGE_BYTES,
-  };
+/** One read's worth: a stat line is 52 numbers and a comm of at most 64 bytes. */
+const STAT_BYTES = Buffer.allocUnsafe(4096);
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+
+/**
+ * Parses a stat line in place, byte by byte: the probe reads one per process per poll, and
+ * splitting it into 52 strings was most of that cost. comm may hold spaces and parentheses: it
+ * runs from the first "(" to the last ")". The fields read here are never negative.
+ */
+function parseStat(bytes: Buffer, length: number): ProcStat {
+  const open = bytes.indexOf(0x28);
+  const close = bytes.lastIndexOf(0x29, length - 1);
+  const stat: ProcStat = { pid: 0, comm: bytes.toString("utf8", open + 1, close), state: String.fromCharCode(bytes[close + 2] ?? 0x3f), ppid: 0, pgid: 0, sid: 0, starttime: 0, rssBytes: 0 };
+  for (let i = 0; i < open - 1; i++) stat.pid = stat.pid * 10 + (bytes[i]! - DIGIT_0);
+  // Field 1 is ppid, counting from the state as 0.
+  let field = 1;
+  let value = 0;
+  for (let i = close + 4; i < length && field <= 21; i++) {
+    const byte = bytes[i]!;
+    if (byte !== SPACE && byte !== 0x0a) {
+      value = value * 10 + (byte - DIGIT_0);
+      continue;
+    }
+    switch (field) {
+      case 1:
+        stat.ppid = value;
+        break;
+      case 2:
+        stat.pgid = value;
+        break;
+      case 3:
+        stat.sid = value;
+        break;
+      case 19:
+        stat.starttime = value;
+        break;
+      case 21:
+        stat.rssBytes = value * PAGE_BYTES;
+        break;
+    }
+    field++;
+    value = 0;
+  }
+  return stat;
 }
 
 export function readStat(pid: number): ProcStat | null {
+  let fd: number;
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    fd = openSync(`/proc/${pid}/stat`, "r");
   } catch {
     return null;
+  }
+  try {
+    // One read into a buffer kept for it: readFileSync's stat, allocation and decoding cost more
+    // than the read itself.
+    return parseStat(STAT_BYTES, readSync(fd, STAT_BYTES, 0, STAT_BYTES.length, 0));
+  } catch {
+    // Gone between the open and the read.
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
