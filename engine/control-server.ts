@@ -7,11 +7,6 @@ import { parseFlow } from "../protocol/flow-schema.js";
 import type { Engine } from "./engine.js";
 
 let readerGone = false;
-// A driver that went away turns every write into EPIPE: from then on the engine finishes its own
-// shutdown in silence instead of dying of the first event it cannot write.
-process.stdout.on("error", () => {
-  readerGone = true;
-});
 
 export function send(line: Line): void {
   if (readerGone || process.stdout.destroyed) return;
@@ -61,6 +56,12 @@ function readCommand(text: string): Command | { error: Reply } {
  * `start` builds and recovers the engine from the hello; it answers with the engine's capabilities.
  */
 export function serve(start: (config: EngineConfig) => Promise<{ engine: Engine; hello: Omit<HelloReply, "id" | "ok"> }>): Promise<void> {
+  // A driver that went away turns every write into EPIPE: from then on the engine finishes its own
+  // shutdown in silence instead of dying of the first event it cannot write. Set here, not when
+  // the module loads: a startup snapshot loads it long before this process has its stdout.
+  process.stdout.on("error", () => {
+    readerGone = true;
+  });
   return new Promise((resolve) => {
     const lines = createInterface({ input: process.stdin });
     let engine: Promise<Engine> | null = null;

@@ -1,27 +1,4 @@
 // The reference engine as a process: `node dist/engine/main.js`, configured by the protocol's hello.
-import { parseFaults } from "../protocol/faults.js";
-import { PROTOCOL_VERSION } from "../protocol/messages.js";
-import { serve, send } from "./control-server.js";
-import { CAPABILITIES, Engine } from "./engine.js";
-import { FaultSet } from "./fault-set.js";
+import { runReferenceEngine } from "./reference-engine.js";
 
-const ENGINE_INFO = { name: "reapcheck reference engine", version: "0.1.0" };
-
-serve(async (config) => {
-  const engine = new Engine({
-    stateDir: config.stateDir,
-    profiles: config.profiles,
-    faults: new FaultSet(parseFaults(config.faults)),
-    killGraceMs: config.killGraceMs,
-    handshakeTimeoutMs: config.handshakeTimeoutMs,
-    emit: send,
-  });
-  await engine.recover();
-  return { engine, hello: { protocol: PROTOCOL_VERSION, engine: ENGINE_INFO, capabilities: CAPABILITIES } };
-}).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`reapcheck engine: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runReferenceEngine();

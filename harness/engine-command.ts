@@ -1,6 +1,7 @@
 // Which engine a run drives: the reference engine by default, or any command that speaks the
 // engine protocol. Every engine is started the same way, through EngineProcess.
 import { compiled } from "./compiled-paths.js";
+import { snapshotArgs } from "./startup-snapshot.js";
 
 export interface EngineCommand {
   argv: string[];
@@ -10,8 +11,14 @@ export interface EngineCommand {
   helloTimeoutMs?: number;
 }
 
+/**
+ * `node dist/engine/main.js`, started from the engine's startup snapshot when the build made one
+ * for this node. The engine inherits our environment, and V8 flags in NODE_OPTIONS would make node
+ * refuse the blob: with any NODE_OPTIONS set, the plain entry runs.
+ */
 export function referenceEngine(): EngineCommand {
-  return { argv: [process.execPath, compiled("engine/main.js")], label: "the reference engine" };
+  const snapshot = (process.env.NODE_OPTIONS ?? "") === "" ? snapshotArgs(compiled("engine/main-snapshot.js")) : undefined;
+  return { argv: [process.execPath, ...(snapshot ?? [compiled("engine/main.js")])], label: "the reference engine" };
 }
 
 /** A user's command line, run by the shell as it would be typed (`VAR=1 python3 engine.py` too). */

@@ -42,6 +42,8 @@ describe("the published package", () => {
     const { stdout } = await execa("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: PACKAGE_ROOT });
     const files = (JSON.parse(stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     expect(files.filter((f) => /(^|\/)test\/|\.test\.|^examples\//.test(f))).toEqual([]);
+    // Startup snapshots load only into the node that made them: an installed copy runs the plain entries.
+    expect(files.filter((f) => /\.blob(\.json)?$|\.bundle\.cjs$|^dist\/build\//.test(f))).toEqual([]);
     for (const needed of ["dist/api/index.js", "dist/api/index.d.ts", "dist/api/vitest.js", "dist/api/vitest.d.ts", "dist/cli/main.js", "dist/engine/main.js", "scenarios/exit-abandon.yaml", "docs/engine-protocol.md", "README.md", "package.json"]) {
       expect(files).toContain(needed);
     }

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { AcpClient } from "../../acp/acp-client.js";
 import { fakeProfile } from "../../harness/adapters/registry.js";
 import { compiled } from "../../harness/compiled-paths.js";
+import { referenceEngine } from "../../harness/engine-command.js";
 import { snapshotArgs, thisNode } from "../../harness/startup-snapshot.js";
 
 const dirs: string[] = [];
@@ -28,6 +29,19 @@ describe("startup snapshots", () => {
     expect(snapshotArgs(await entryWith({ ...thisNode(), node: "v0.0.0", bundle: "x" }))).toBeUndefined();
     expect(snapshotArgs(await entryWith({ ...thisNode(), arch: "sparc", bundle: "x" }))).toBeUndefined();
     expect(snapshotArgs(await entryWith(undefined))).toBeUndefined();
+  });
+
+  it("the reference engine starts from its snapshot, but from main.js where NODE_OPTIONS could hold V8 flags", () => {
+    const saved = process.env.NODE_OPTIONS;
+    try {
+      delete process.env.NODE_OPTIONS;
+      expect(referenceEngine().argv).toEqual([process.execPath, "--snapshot-blob", compiled("engine/main-snapshot.blob")]);
+      process.env.NODE_OPTIONS = "--max-old-space-size=200";
+      expect(referenceEngine().argv).toEqual([process.execPath, compiled("engine/main.js")]);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_OPTIONS;
+      else process.env.NODE_OPTIONS = saved;
+    }
   });
 
   it("the build made the fake agent's snapshot, and the fake chain starts from it and speaks ACP", async () => {

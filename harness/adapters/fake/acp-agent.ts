@@ -1,5 +1,6 @@
 // The fake ACP adapter: a real ACP agent over stdio, built on the SDK. A prompt's text may carry
 // per-turn behaviours: "[crash]" ends the adapter mid-turn, "[fail]" answers with an error.
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -7,9 +8,7 @@ import { PROTOCOL_VERSION, RequestError, agent, ndJsonStream } from "@agentclien
 import { holdBallast, readKnobs, stayAlive } from "./knobs.js";
 
 /** Runs the agent in this process, with `cliPath` as the CLI it drives. */
-export async function runAgent(cliPath: string): Promise<void> {
-  // Imported here, not at the top: a startup snapshot must not hold child_process's state.
-  const { spawn } = await import("node:child_process");
+export function runAgent(cliPath: string): void {
   const knobs = readKnobs(process.env);
   holdBallast(knobs.ballastMb);
   const cli = spawn(process.execPath, [cliPath], {

@@ -7,8 +7,5 @@ import { runAgent } from "./acp-agent.js";
 startupSnapshot.setDeserializeMainFunction(() => {
   // The blob lies beside cli.js; the flag that named it is the only path this process is given.
   const blob = process.execArgv[process.execArgv.indexOf("--snapshot-blob") + 1] ?? "";
-  runAgent(join(dirname(blob), "cli.js")).catch((error: unknown) => {
-    process.stderr.write(`fake agent: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
+  runAgent(join(dirname(blob), "cli.js"));
 });

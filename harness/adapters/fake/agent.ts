@@ -2,4 +2,4 @@
 import { fileURLToPath } from "node:url";
 import { runAgent } from "./acp-agent.js";
 
-await runAgent(fileURLToPath(new URL("./cli.js", import.meta.url)));
+runAgent(fileURLToPath(new URL("./cli.js", import.meta.url)));
