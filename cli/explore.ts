@@ -16,6 +16,7 @@ import { collect, positiveInt } from "./options.js";
 
 interface ExploreFlags {
   runs: number;
+  concurrency: number;
   seed?: number;
   fault: string[];
   replay?: string;
@@ -38,6 +39,7 @@ export function registerExplore(program: Command): void {
     .description("random job histories against the real engine, checked after every command; a failure is shrunk and written as a scenario")
     .option("--runs <n>", "histories to try", positiveInt, EXPLORE_DEFAULTS.runs)
     .option("--seed <n>", "fast-check seed (default: random, printed)", integer)
+    .option("--concurrency <n>", "histories run at once, stream i from seed + i (the same seed and concurrency give the same histories)", positiveInt, EXPLORE_DEFAULTS.concurrency)
     .option("--fault <name>", "switch on an engine fault (repeatable)", collect, [])
     .option("--replay <seed:path>", "run one counterexample again, as printed by a failing explore")
     .option("--max-commands <n>", "commands per history", positiveInt, EXPLORE_DEFAULTS.maxCommands)
@@ -52,6 +54,7 @@ export function registerExplore(program: Command): void {
       const result = await explore({
         runs: flags.runs,
         seed,
+        concurrency: flags.concurrency,
         faults,
         replay,
         limits: { ...DEFAULT_LIMITS, maxJobs: flags.maxJobs },
@@ -66,7 +69,7 @@ export function registerExplore(program: Command): void {
         },
       });
       if (result.kind === "clean") {
-        console.log(`reapcheck explore: ${result.runs} histories, every invariant held (seed ${result.seed})`);
+        console.log(`reapcheck explore: ${result.runs} histories, every invariant held (seed ${result.seed}, concurrency ${flags.concurrency})`);
         process.exitCode = EXIT.pass;
         return;
       }

@@ -1,6 +1,8 @@
 // Model-based exploration: fast-check draws command sequences (fc.commands), runs each against a
 // fresh engine with the fake adapter, and shrinks the first that breaks an invariant to the
 // smallest that still does. The shrunk case is then run once more to record how its jobs end.
+// Histories are independent runs (an engine, a cgroup and tags each), so a few are run at once,
+// each stream from a seed of its own; the first to fail is shrunk alone.
 import fc from "fast-check";
 import { type ExploreMove, movesArbitrary } from "./moves.js";
 import { DEFAULT_LIMITS, type Limits } from "./model.js";
@@ -11,11 +13,16 @@ import type { Fault } from "../protocol/faults.js";
 import type { Probe } from "../harness/probes/probe.js";
 
 /** What `reapcheck explore` runs with when told nothing else. */
-export const EXPLORE_DEFAULTS = { runs: 200, maxCommands: 6, deadlineMs: 1_500, drainMs: 20_000, killGraceMs: 500, out: "reapcheck-explore" } as const;
+export const EXPLORE_DEFAULTS = { runs: 200, concurrency: 2, maxCommands: 6, deadlineMs: 1_500, drainMs: 20_000, killGraceMs: 500, out: "reapcheck-explore" } as const;
 
 export interface ExploreOptions extends SystemOptions {
   runs: number;
   seed: number;
+  /**
+   * Histories run at once: stream i draws from seed + i, so a seed gives the same histories for
+   * the same concurrency (a fixed default, not the machine's cores, so that it travels).
+   */
+  concurrency: number;
   limits: Limits;
   maxCommands: number;
   /** Replays one counterexample instead of exploring. */
@@ -29,9 +36,9 @@ export type ExploreResult =
   | {
       kind: "found";
       seed: number;
-      /** `<seed>:<path>~<replayPath>` for --replay. */
+      /** `<seed>:<path>~<replayPath>` for --replay; `seed` is the failing stream's. */
       replay: string;
-      /** Runs until the first failure, and shrink steps taken after it. */
+      /** Histories run until the first failure (in every stream), and shrink steps taken after it. */
       runs: number;
       shrinks: number;
       /** The violation as the shrunk case showed it. */
@@ -71,6 +78,7 @@ export function exploreOptions(runs: number, seed: number, faults: readonly Faul
   return {
     runs,
     seed,
+    concurrency: EXPLORE_DEFAULTS.concurrency,
     faults: [...faults],
     replay: null,
     limits: DEFAULT_LIMITS,
@@ -82,23 +90,51 @@ export function exploreOptions(runs: number, seed: number, faults: readonly Faul
   };
 }
 
+/** Runs of one stream: `runs` shared out, the first streams taking one more where it does not divide. */
+function share(runs: number, streams: number, i: number): number {
+  return Math.floor(runs / streams) + (i < runs % streams ? 1 : 0);
+}
+
 export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   // Shrinking often draws a history already run: a draft field the flow does not use was shrunk,
   // and the flow document is the same. Such a history is not run again: its verdict is reused.
   const verdicts = new Map<string, HistoryVerdict>();
-  const property = fc.asyncProperty(movesArbitrary(options.limits, options.maxCommands, options.replay?.replayPath ?? undefined), async (commands) => {
-    const key = [...commands].map(String).join("\n");
-    const verdict = verdicts.get(key) ?? (await runOnce(commands, options));
-    verdicts.set(key, verdict);
-    restoreRan(commands, verdict.ran);
-    if (verdict.failure !== null) throw verdict.failure;
-  });
+  // The first stream to fail; the others then pass the rest of their draws without running them.
+  let failing = null as number | null;
+  let explored = 0;
+  let runsToFailure = 0;
+  const property = (stream: number) =>
+    fc.asyncProperty(movesArbitrary(options.limits, options.maxCommands, options.replay?.replayPath ?? undefined), async (commands) => {
+      if (failing !== null && failing !== stream) return;
+      const key = [...commands].map(String).join("\n");
+      let verdict = verdicts.get(key);
+      if (verdict === undefined) {
+        verdict = await runOnce(commands, options);
+        if (failing === null) explored++;
+      }
+      verdicts.set(key, verdict);
+      restoreRan(commands, verdict.ran);
+      if (verdict.failure === null) return;
+      if (failing === null) {
+        failing = stream;
+        runsToFailure = explored;
+      }
+      throw verdict.failure;
+    });
   const replay = options.replay;
-  const details = await fc.check(
-    property,
-    replay === null ? { numRuns: options.runs, seed: options.seed } : { seed: replay.seed, path: replay.path, endOnFailure: true },
+  const streams = replay === null ? Math.max(1, Math.min(options.concurrency, options.runs)) : 1;
+  const all = await Promise.all(
+    Array.from({ length: streams }, (_, i) =>
+      fc.check(
+        property(i),
+        replay === null ? { numRuns: share(options.runs, streams, i), seed: options.seed + i } : { seed: replay.seed, path: replay.path, endOnFailure: true },
+      ),
+    ),
   );
-  if (!details.failed || details.counterexample === null) return { kind: "clean", seed: details.seed, runs: details.numRuns };
+  const details = failing === null ? undefined : all[failing];
+  if (details === undefined || !details.failed || details.counterexample === null) {
+    return { kind: "clean", seed: options.seed, runs: all.reduce((sum, d) => sum + d.numRuns, 0) };
+  }
   const commands = details.counterexample[0];
   const replayPath = /replayPath="([^"]*)"/.exec(String(commands))?.[1] ?? null;
   const recorded = await playMoves([...commands] as ExploreMove[], options, true);
@@ -106,7 +142,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
     kind: "found",
     seed: details.seed,
     replay: formatReplay({ seed: details.seed, path: details.counterexamplePath ?? "0", replayPath }),
-    runs: details.numRuns,
+    runs: runsToFailure,
     shrinks: details.numShrinks,
     violation: messageOf(recorded.failure ?? details.errorInstance),
     recorded,

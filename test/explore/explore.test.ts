@@ -13,6 +13,7 @@ import { failedInvariants, gate } from "../support/gate.js";
 const options = (faults: Fault[], seed: number, runs: number): ExploreOptions => ({
   runs,
   seed,
+  concurrency: 2,
   faults,
   replay: null,
   limits: { maxJobs: 2, maxRestarts: 1 },
@@ -65,5 +66,9 @@ describe("reapcheck explore", () => {
     expect(submits(result)).toHaveLength(1);
     expect(result.recorded.outcomes.get("j1")).toEqual({ status: "cancelled", reason: "cancelled" });
     expect(result.violation).toMatch(/^✗ released \[job j1\]/);
+    // The second stream (seed 4) fails first here: its token names its own seed, and replays.
+    expect(result.seed).toBe(4);
+    const replayed = found(await explore({ ...options(["cancel-skips-release"], 0, 1), replay: parseReplay(result.replay) }));
+    expect(replayed.recorded.history).toEqual(result.recorded.history);
   });
 });
