@@ -173,12 +173,13 @@ export class AcpProcessPool implements ResourceManager {
       profile: spec.profile,
       child,
       pid,
-      starttime: 0,
+      // Read now, not once "spawn" is emitted: the process exists (spawn returns after its exec),
+      // and a release before that event must still know whose group it signals.
+      starttime: pid === 0 ? 0 : (readStat(pid)?.starttime ?? 0),
       refs: new Set([jobId]),
       sessions: new Map(),
       client,
       ready: spawned.then(() => {
-        entry.starttime = readStat(pid)?.starttime ?? 0;
         this.writePidFile(entry);
         this.options.onEvent({ event: "adapter.spawned", jobId, pid, pgid: pid, starttime: entry.starttime, profile: spec.profile });
         return client.initialize(this.options.handshakeTimeoutMs);

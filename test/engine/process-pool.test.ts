@@ -1,4 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
+import { AcpProcessPool } from "../../engine/process-pool.js";
+import { FaultSet } from "../../engine/fault-set.js";
+import { fakeProfile } from "../../harness/adapters/registry.js";
 import { isSameProcessAlive, liveGroupMembers } from "../../os/proc-stat.js";
 import { waitUntil } from "../../harness/wait-until.js";
 import { type TestEngine, agentStep, startEngine } from "../support/engine.js";
@@ -83,5 +90,36 @@ describe("the ACP process pool", () => {
     const t = current;
     current = null;
     expect(await t.close()).toBeGreaterThan(0);
+  });
+
+  it("kills a chain released before node has said it spawned, and the release ends", async () => {
+    // A cancel that lands in the same turn as the step's start: the chain's identity must be known
+    // already, or the kill finds a group it cannot prove is ours and waits on it for ever.
+    const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
+    const events: string[] = [];
+    const pool = new AcpProcessPool({
+      owner: "pool-test",
+      pidDir: join(dir, "pids"),
+      profiles: { default: fakeProfile.launch() },
+      faults: new FaultSet([]),
+      killGraceMs: 500,
+      handshakeTimeoutMs: 10_000,
+      onEvent: (e) => events.push(e.event),
+    });
+    const spec = { profile: "default", model: "default", tools: [], allowedPaths: [], behaviour: { ballastMb: 0, latencyMs: 0, ignoreSigterm: false, handshake: "ok" as const, escape: "none" as const } };
+    try {
+      const acquiring = pool.acquire("pool-test.job", spec, dir);
+      acquiring.catch(() => undefined);
+      const pgid = pool.snapshot()[0]?.pgid ?? 0;
+      expect(pgid).toBeGreaterThan(1);
+      const released = await Promise.race([pool.releaseForJob("pool-test.job").then(() => "released"), sleep(8_000).then(() => "still waiting")]);
+      expect(released).toBe("released");
+      expect(liveGroupMembers(pgid)).toEqual([]);
+      await expect(acquiring).rejects.toThrow();
+      expect(events).toContain("adapter.killing");
+    } finally {
+      for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
