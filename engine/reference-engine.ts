@@ -21,7 +21,9 @@ export function runReferenceEngine(): void {
     await engine.recover();
     return { engine, hello: { protocol: PROTOCOL_VERSION, engine: ENGINE_INFO, capabilities: CAPABILITIES } };
   }).then(
-    () => process.exit(0),
+    // The last lines (the answer to a shutdown) may still be queued: stdout into a pipe the driver
+    // is slow to read is asynchronous, and exit drops what it holds.
+    () => process.stdout.write("", () => process.exit(0)),
     (error: unknown) => {
       process.stderr.write(`reapcheck engine: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
       process.exit(1);

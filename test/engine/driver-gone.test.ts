@@ -49,3 +49,32 @@ describe("the reference engine when its driver goes away", () => {
     }
   });
 });
+
+describe("the reference engine with a driver slow to read", () => {
+  it("still writes its answer to shutdown before it exits, though its stdout is backed up", async () => {
+    const run = newRunId();
+    const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-test-${run}-`));
+    const [file, ...args] = referenceEngine().argv;
+    const engine = spawn(file!, args, { stdio: ["pipe", "pipe", "ignore"], env: { ...process.env, REAPCHECK_RUN: run } });
+    const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
+    const send = (o: object): boolean => engine.stdin.write(`${JSON.stringify(o)}\n`);
+    try {
+      // Nothing reads the engine's stdout until it is asked to shut down: its events back up.
+      engine.stdout.pause();
+      send({ id: 1, cmd: "hello", protocol: 1, stateDir, profiles: { default: fakeProfile.launch() }, faults: [], killGraceMs: 500, handshakeTimeoutMs: 5_000 });
+      for (let i = 0; i < 400; i++) send({ id: 2 + i, cmd: "submit", jobId: `${run}.j${i}`, flow: { steps: [{ name: "nap", sleep_ms: 0 }] } });
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      send({ id: 1_000, cmd: "shutdown" });
+      let text = "";
+      for await (const chunk of engine.stdout) text += (chunk as Buffer).toString();
+      expect(await exited).toBe(0);
+      const lines = text.split("\n").filter((l) => l !== "");
+      expect(lines.length).toBeGreaterThan(1_000);
+      expect(lines.map((l) => JSON.parse(l) as { id?: number; ok?: boolean }).find((l) => l.id === 1_000)).toMatchObject({ ok: true });
+    } finally {
+      engine.kill("SIGKILL");
+      await reapRun(run, new ProcScan());
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
