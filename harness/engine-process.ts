@@ -3,6 +3,7 @@
 // one line naming the engine command and what it did.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Command, type EngineConfig, type HelloReply, type Line, PROTOCOL_VERSION, type Reply, isReply } from "../protocol/messages.js";
 import { RUN_TAG } from "../protocol/tags.js";
 import { type Containment, enterThenExec } from "../os/cgroup.js";
@@ -14,6 +15,8 @@ import { InputError } from "../protocol/input-error.js";
 
 /** A live engine that does not answer within this is wedged: the request fails instead of hanging the harness. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long the engine's stdout may stay open after it exited before its last lines are given up. */
+const STDOUT_GRACE_MS = 1_000;
 const HELLO_TIMEOUT_MS = 10_000;
 const HELLO_ID = 1;
 
@@ -64,19 +67,25 @@ export class EngineProcess extends EventLog {
     this.child.stderr!.on("data", (chunk: Buffer) => {
       this.stderr = (this.stderr + chunk.toString()).slice(-8192);
     });
+    const lines = createInterface({ input: this.child.stdout! });
+    const linesRead = new Promise<void>((resolve) => lines.once("close", resolve));
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         this.alive = false;
-        // The hello is answered by its own exit handler, which says how the engine ended.
-        for (const [id, reply] of this.pending) if (id !== HELLO_ID) reply({ id: -1, ok: false, error: "engine exited" });
-        this.pending.clear();
-        resolve({ code, signal, stderr: this.stderr });
+        // Node may report the exit before the engine's last lines are read (its answer to a
+        // shutdown among them): those are read first; a child that kept the pipe open gets a second.
+        void Promise.race([linesRead, sleep(STDOUT_GRACE_MS, undefined, { ref: false })]).then(() => {
+          // The hello is answered by its own exit handler, which says how the engine ended.
+          for (const [id, reply] of this.pending) if (id !== HELLO_ID) reply({ id: -1, ok: false, error: "engine exited" });
+          this.pending.clear();
+          resolve({ code, signal, stderr: this.stderr });
+        });
       });
     });
     this.ready = this.hello();
     // Nobody may be listening yet; the rejection is read through `ready` by whoever needs it.
     this.ready.catch(() => undefined);
-    createInterface({ input: this.child.stdout! }).on("line", (text) => this.onLine(text));
+    lines.on("line", (text) => this.onLine(text));
   }
 
   get pid(): number {

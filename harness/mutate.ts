@@ -42,7 +42,8 @@ export interface FaultRow {
 
 export interface MutateResult {
   clean: Verdict;
-  cleanFailures: string[];
+  /** Scenarios that failed without any fault, with what fired in each: the gate itself is wrong there. */
+  cleanFailures: { scenario: string; invariants: string[]; error: string | null }[];
   rows: FaultRow[];
   /** Faults asked for that the engine does not implement: neither caught nor missed. */
   notImplemented: Fault[];
@@ -100,7 +101,7 @@ export async function runMutate(
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency, gates.length) }, worker));
   if (clean === null) throw new Error("the clean run did not run");
-  const cleanFailures = clean.results.filter((r) => r.verdict !== "pass").map((r) => r.scenario);
+  const cleanFailures = clean.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r), error: r.error }));
   return {
     clean: clean.verdict,
     cleanFailures,
@@ -113,7 +114,7 @@ export async function runMutate(
 
 export function mutateTable(result: MutateResult): string {
   const lines = [
-    `clean run: ${result.clean}${result.cleanFailures.length > 0 ? ` (${result.cleanFailures.join(", ")})` : ""}`,
+    `clean run: ${result.clean}${result.cleanFailures.length > 0 ? ` (${result.cleanFailures.map((f) => `${f.scenario}: ${f.error ?? f.invariants.join(", ")}`).join("; ")})` : ""}`,
     "",
     `${"fault".padEnd(34)} ${"caught".padEnd(7)} ${"expected invariant".padEnd(20)} caught by`,
   ];

@@ -270,7 +270,7 @@ async function playOne(
     let quiet = false;
     const evaluate = async (): Promise<Check[]> => {
       const obs = await observe();
-      if (obs === null) throw new Error("the engine exited without a final state");
+      if (obs === null) throw new Error(`the engine exited without a final state${actionErrors.length > 0 ? ` (${actionErrors.join("; ")})` : ""}`);
       const releasing = obs.state.releasing;
       quiet = releasing === undefined ? obs.state.releasesInFlight === 0 : !releasing.some(ours);
       lastLedgers = obs.state.ledgers;
