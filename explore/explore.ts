@@ -133,7 +133,7 @@ export async function explore(options: ExploreOptions): Promise<ExploreResult> {
   );
   const details = failing === null ? undefined : all[failing];
   if (details === undefined || !details.failed || details.counterexample === null) {
-    return { kind: "clean", seed: options.seed, runs: all.reduce((sum, d) => sum + d.numRuns, 0) };
+    return { kind: "clean", seed: replay?.seed ?? options.seed, runs: all.reduce((sum, d) => sum + d.numRuns, 0) };
   }
   const commands = details.counterexample[0];
   const replayPath = /replayPath="([^"]*)"/.exec(String(commands))?.[1] ?? null;
