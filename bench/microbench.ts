@@ -1,6 +1,6 @@
-// `npm run bench`: the probes, spawn-and-reap against bare spawns, transitions per second, and
-// whole commands (the gate, explore); with --soak the time of a 300-job fake soak, with --mutate
-// the whole mutation matrix.
+// `npm run bench`: the probes, spawn-and-reap against bare spawns, transitions per second, whole
+// commands (the gate, explore) and the build of an unchanged tree; with --soak the time of a
+// 300-job fake soak, with --mutate the whole mutation matrix.
 // Prints a table; writes bench.json and bench.md under reports/out/ (or --out). The goals are
 // reported, never asserted: a slow shared machine is not a failing build.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -23,9 +23,10 @@ import { probeBench } from "./micro/probe-bench.js";
 import { spawnBench } from "./micro/spawn-bench.js";
 import { speedBench } from "./micro/speed-bench.js";
 import { transitionsBench } from "./micro/transitions-bench.js";
+import { buildBench } from "./micro/build-bench.js";
 import { DEFAULT_SOAK_OPTIONS, runSoak } from "../soak/runner.js";
 
-const GROUPS = ["probe", "spawn", "engine", "speed"] as const;
+const GROUPS = ["probe", "spawn", "engine", "speed", "build"] as const;
 type Group = (typeof GROUPS)[number];
 
 const SOAK_JOBS = 300;
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     if (wanted("spawn")) add(await spawnBench(run, loadScenario(join(PACKAGE_ROOT, "scenarios", "exit-abandon.yaml")), probe));
     if (wanted("engine")) add(await transitionsBench(run));
     if (wanted("speed")) add(await speedBench(values.mutate));
+    if (wanted("build")) add(buildBench());
     if (values.soak) figures.push(await soakFigure(probe));
   } finally {
     const left = await reapRun(run, probe);
