@@ -21,8 +21,7 @@ const FAKE_WRAPPER = `[ "$${BEHAVIOUR_ENV.ignoreSigterm}" = 1 ] && trap '' TERM;
  * refuse the blob, and the fake chain needs none, so the wrapper clears them.
  */
 function fakeAgentArgs(): string[] {
-  const entry = compiled("harness/adapters/fake/agent.js");
-  return snapshotArgs(compiled("harness/adapters/fake/agent-snapshot.js")) ?? [entry];
+  return snapshotArgs(compiled("harness/adapters/fake/agent-snapshot.js")) ?? [compiled("harness/adapters/fake/agent.js")];
 }
 
 export const fakeProfile: AdapterProfile = {

@@ -14,18 +14,24 @@ import { reapRun } from "../../harness/reaper.js";
 import { newRunId } from "../../harness/runner.js";
 import { waitUntil } from "../../harness/wait-until.js";
 
+/** The reference engine as a bare child process, driven by hand: how a driver's pipes behave is the test. */
+function startEngine(run: string) {
+  const [file, ...args] = referenceEngine().argv;
+  const engine = spawn(file!, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, REAPCHECK_RUN: run } });
+  const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
+  const send = (o: object): boolean => engine.stdin.write(`${JSON.stringify(o)}\n`);
+  return { engine, exited, send };
+}
+
 describe("the reference engine when its driver goes away", () => {
   it("shuts down, releases its chains and exits 0 with nothing left, though every write fails", async () => {
     const run = newRunId();
     const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-test-${run}-`));
-    const [file, ...args] = referenceEngine().argv;
-    const engine = spawn(file!, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, REAPCHECK_RUN: run } });
+    const { engine, exited, send } = startEngine(run);
     let stderr = "";
     engine.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
     const lines = createInterface({ input: engine.stdout });
     const seen = (text: string): Promise<void> => new Promise((resolve) => lines.on("line", (l) => l.includes(text) && resolve()));
-    const send = (o: object): boolean => engine.stdin.write(`${JSON.stringify(o)}\n`);
     try {
       const greeted = seen('"protocol":1');
       send({ id: 1, cmd: "hello", protocol: 1, stateDir, profiles: { default: fakeProfile.launch() }, faults: [], killGraceMs: 500, handshakeTimeoutMs: 5_000 });
@@ -54,15 +60,14 @@ describe("the reference engine with a driver slow to read", () => {
   it("still writes its answer to shutdown before it exits, though its stdout is backed up", async () => {
     const run = newRunId();
     const stateDir = await mkdtemp(join(tmpdir(), `reapcheck-test-${run}-`));
-    const [file, ...args] = referenceEngine().argv;
-    const engine = spawn(file!, args, { stdio: ["pipe", "pipe", "ignore"], env: { ...process.env, REAPCHECK_RUN: run } });
-    const exited = new Promise<number | null>((resolve) => engine.once("exit", (code) => resolve(code)));
-    const send = (o: object): boolean => engine.stdin.write(`${JSON.stringify(o)}\n`);
+    const { engine, exited, send } = startEngine(run);
+    engine.stderr.resume();
     try {
       // Nothing reads the engine's stdout until it is asked to shut down: its events back up.
       engine.stdout.pause();
       send({ id: 1, cmd: "hello", protocol: 1, stateDir, profiles: { default: fakeProfile.launch() }, faults: [], killGraceMs: 500, handshakeTimeoutMs: 5_000 });
       for (let i = 0; i < 400; i++) send({ id: 2 + i, cmd: "submit", jobId: `${run}.j${i}`, flow: { steps: [{ name: "nap", sleep_ms: 0 }] } });
+      // Time for the engine to run them and back up its output; nothing here is observable but that.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       send({ id: 1_000, cmd: "shutdown" });
       let text = "";
