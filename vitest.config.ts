@@ -1,5 +1,11 @@
 import { defineConfig } from "vitest/config";
 
+// Node parses NODE_EXTRA_CA_CERTS's bundle at the start of every node process, and this suite
+// starts hundreds (workers, engines, chains, CLIs) that open no TLS connection: its real lanes
+// talk to loopback model stubs. Removed here, before the workers fork; the test of how reapcheck
+// passes it on sets it itself.
+delete process.env.NODE_EXTRA_CA_CERTS;
+
 // Tests spawn real engines and adapter chains; on 2 cores two files at a time is the most that
 // stays fast without starving the processes under test.
 export default defineConfig({

@@ -60,7 +60,9 @@ export class EngineProcess extends EventLog {
     const [file, ...args] = start.containment === undefined ? start.command.argv : enterThenExec(start.containment, start.command.argv);
     // Its own process group: a Ctrl-C at the terminal reaches the harness, which then shuts the
     // engine down in order instead of both dying at once.
-    this.child = spawn(file!, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, [RUN_TAG]: start.run } });
+    const env: NodeJS.ProcessEnv = { ...process.env, [RUN_TAG]: start.run };
+    for (const name of start.command.unsetEnv ?? []) delete env[name];
+    this.child = spawn(file!, args, { detached: true, stdio: ["pipe", "pipe", "pipe"], env });
     if (this.child.pid !== undefined) activeRuns.engineStarted(start.run, this.child.pid);
     // An engine on its way out closes its stdin; the pending requests are answered by "exit".
     this.child.stdin!.on("error", () => undefined);

@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } 
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
+import { caBundleEnv } from "../ca-bundle-env.js";
 import { PACKAGE_ROOT } from "../compiled-paths.js";
 import type { Availability } from "./profile.js";
 
@@ -15,8 +16,9 @@ export function npmExecLaunch(bin: string, args: readonly string[], env: Record<
   return {
     command: "npm",
     args: ["exec", "--offline", "--prefix", PACKAGE_ROOT, "--", bin, ...args],
-    // npm's update check would be the chain's only network call.
-    env: { npm_config_update_notifier: "false", ...env },
+    // npm's update check would be the chain's only network call. The CA bundle is passed on
+    // explicitly: the reference engine starts without it.
+    env: { npm_config_update_notifier: "false", ...caBundleEnv(), ...env },
   };
 }
 

@@ -1,5 +1,6 @@
 // The adapter profiles the gate knows, by name.
 import { BEHAVIOUR_ENV } from "../../protocol/adapter-launch.js";
+import { CA_BUNDLE_ENV } from "../ca-bundle-env.js";
 import { compiled } from "../compiled-paths.js";
 import { snapshotArgs } from "../startup-snapshot.js";
 import { claudeAgentAcpProfile } from "./claude-agent-acp.js";
@@ -11,9 +12,10 @@ import { InputError } from "../../protocol/input-error.js";
 /**
  * Stands for `npm exec`, which runs its bin through `sh -c` and waits: a launcher in front of the
  * adapter, in its group, that a signal to its pid alone kills without the rest. A shell, not node:
- * it is a sixth of a fake chain's start-up CPU otherwise, and it holds no ballast.
+ * it is a sixth of a fake chain's start-up CPU otherwise, and it holds no ballast. The chain opens
+ * no TLS connection, so its node processes start without the CA bundle, whichever engine starts it.
  */
-const FAKE_WRAPPER = `[ "$${BEHAVIOUR_ENV.ignoreSigterm}" = 1 ] && trap '' TERM; unset NODE_OPTIONS; "$@"; exit $?`;
+const FAKE_WRAPPER = `[ "$${BEHAVIOUR_ENV.ignoreSigterm}" = 1 ] && trap '' TERM; unset NODE_OPTIONS ${CA_BUNDLE_ENV}; "$@"; exit $?`;
 
 /**
  * The agent starts from its startup snapshot when the build made one for this node: most of a
