@@ -25,6 +25,14 @@ export interface ProcStat {
   /** Clock ticks after boot: with the pid, the process's identity. */
   starttime: number;
   rssBytes: number;
+  /**
+   * Where its arguments and environment are in its memory: a process that execs gets them anew,
+   * so a change means another program and perhaps another environment. 0 where the kernel does
+   * not say (a kernel thread, a zombie, a process we may not trace).
+   */
+  argStart: number;
+  envStart: number;
+  envEnd: number;
 }
 
 /** One read's worth: a stat line is 52 numbers and a comm of at most 64 bytes. */
@@ -35,17 +43,18 @@ const DIGIT_0 = 0x30;
 /**
  * Parses a stat line in place, byte by byte: the probe reads one per process per poll, and
  * splitting it into 52 strings was most of that cost. comm may hold spaces and parentheses: it
- * runs from the first "(" to the last ")". The fields read here are never negative.
+ * runs from the first "(" to the last ")". The fields kept here are never negative; addresses
+ * are below 2^48, exact as numbers.
  */
 function parseStat(bytes: Buffer, length: number): ProcStat {
   const open = bytes.indexOf(0x28);
   const close = bytes.lastIndexOf(0x29, length - 1);
-  const stat: ProcStat = { pid: 0, comm: bytes.toString("utf8", open + 1, close), state: String.fromCharCode(bytes[close + 2] ?? 0x3f), ppid: 0, pgid: 0, sid: 0, starttime: 0, rssBytes: 0 };
+  const stat: ProcStat = { pid: 0, comm: bytes.toString("utf8", open + 1, close), state: String.fromCharCode(bytes[close + 2] ?? 0x3f), ppid: 0, pgid: 0, sid: 0, starttime: 0, rssBytes: 0, argStart: 0, envStart: 0, envEnd: 0 };
   for (let i = 0; i < open - 1; i++) stat.pid = stat.pid * 10 + (bytes[i]! - DIGIT_0);
   // Field 1 is ppid, counting from the state as 0.
   let field = 1;
   let value = 0;
-  for (let i = close + 4; i < length && field <= 21; i++) {
+  for (let i = close + 4; i < length && field <= 48; i++) {
     const byte = bytes[i]!;
     if (byte !== SPACE && byte !== 0x0a) {
       value = value * 10 + (byte - DIGIT_0);
@@ -67,6 +76,15 @@ function parseStat(bytes: Buffer, length: number): ProcStat {
       case 21:
         stat.rssBytes = value * PAGE_BYTES;
         break;
+      case 45:
+        stat.argStart = value;
+        break;
+      case 47:
+        stat.envStart = value;
+        break;
+      case 48:
+        stat.envEnd = value;
+        break;
     }
     field++;
     value = 0;
@@ -74,23 +92,57 @@ function parseStat(bytes: Buffer, length: number): ProcStat {
   return stat;
 }
 
+/** This process's soft limit on open files, as /proc states it; 1024, the usual default, if it cannot be read. */
+function openFileLimit(): number {
+  try {
+    const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync("/proc/self/limits", "latin1"));
+    if (match !== null) return match[1] === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(match[1]);
+  } catch {
+    // no /proc: the value is never used
+  }
+  return 1024;
+}
+
+/**
+ * Stat files kept open between reads, by pid: a poll then costs one read per process instead of
+ * an open, a read and a close, which is most of what a scan costs. A kept file belongs to the
+ * process it was opened on, not to its pid: once that process is reaped every read of it fails
+ * (ESRCH), so a recycled pid is never read through another's file. At most a quarter of the
+ * open-file limit (and 4,096) is kept, so the rest of the process is never short of files.
+ */
+const kept = new Map<number, number>();
+const KEEP_AT_MOST = Math.min(4_096, Math.floor(openFileLimit() / 4));
+
+function readFrom(fd: number): ProcStat | null {
+  try {
+    // One read into a buffer kept for it: readFileSync's stat, allocation and decoding cost more
+    // than the read itself.
+    return parseStat(STAT_BYTES, readSync(fd, STAT_BYTES, 0, STAT_BYTES.length, 0));
+  } catch {
+    // The process is gone (reaped since the open, or since the file was kept).
+    return null;
+  }
+}
+
 export function readStat(pid: number): ProcStat | null {
+  const held = kept.get(pid);
+  if (held !== undefined) {
+    const stat = readFrom(held);
+    if (stat !== null) return stat;
+    // Its process was reaped: the pid, if it is in use again, is another process's, read afresh.
+    kept.delete(pid);
+    closeSync(held);
+  }
   let fd: number;
   try {
     fd = openSync(`/proc/${pid}/stat`, "r");
   } catch {
     return null;
   }
-  try {
-    // One read into a buffer kept for it: readFileSync's stat, allocation and decoding cost more
-    // than the read itself.
-    return parseStat(STAT_BYTES, readSync(fd, STAT_BYTES, 0, STAT_BYTES.length, 0));
-  } catch {
-    // Gone between the open and the read.
-    return null;
-  } finally {
-    closeSync(fd);
-  }
+  const stat = readFrom(fd);
+  if (stat !== null && kept.size < KEEP_AT_MOST) kept.set(pid, fd);
+  else closeSync(fd);
+  return stat;
 }
 
 /** Clock ticks per second of starttime (USER_HZ); 100 on every mainstream Linux build. */
@@ -101,10 +153,20 @@ export function uptimeTicks(): number {
   return Math.round(Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * TICKS_PER_SECOND);
 }
 
+/** The pids in the table now; the stat files kept for pids no longer in it are closed. */
 export function listPids(): number[] {
-  return readdirSync("/proc")
+  const pids = readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number);
+  if (kept.size > 0) {
+    const listed = new Set(pids);
+    for (const [pid, fd] of kept) {
+      if (listed.has(pid)) continue;
+      kept.delete(pid);
+      closeSync(fd);
+    }
+  }
+  return pids;
 }
 
 export function isZombie(stat: { state: string }): boolean {

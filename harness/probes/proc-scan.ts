@@ -4,10 +4,11 @@
 // ancestry stands in for the tags: see `attributeByDescent`.
 import { readFileSync } from "node:fs";
 import { runOfProcess } from "../../os/cgroup.js";
-import { TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
+import { type ProcStat, TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import type { ProcessInfo } from "../../result/process.js";
 import { type Owner, attributeByDescent } from "./attribution.js";
+import { ByIdentity } from "./by-identity.js";
 import type { Probe } from "./probe.js";
 
 function readText(path: string): string | null {
@@ -24,21 +25,51 @@ function readArgs(pid: number, comm: string): string {
   return cmdline.split("\0").filter((a) => a !== "").join(" ") || `[${comm}]`;
 }
 
+/** Where a process's arguments and environment are in its memory: they move when it execs. */
+type Image = Pick<ProcStat, "argStart" | "envStart" | "envEnd">;
+
+/**
+ * The image a process's identity can be kept by, or null where a new program cannot be told from
+ * the old: the kernel does not say where (a process we may not trace), or places every program
+ * alike (address-space randomization is off, so two programs' arguments can sit at one address).
+ */
+const RANDOMIZED = (() => {
+  try {
+    return readFileSync("/proc/sys/kernel/randomize_va_space", "latin1").trim() !== "0";
+  } catch {
+    return false;
+  }
+})();
+
+function imageOf(stat: ProcStat): Image | null {
+  return RANDOMIZED && stat.argStart !== 0 ? { argStart: stat.argStart, envStart: stat.envStart, envEnd: stat.envEnd } : null;
+}
+
+function sameImage(a: Image, b: ProcStat): boolean {
+  return a.argStart === b.argStart && a.envStart === b.envStart && a.envEnd === b.envEnd;
+}
+
 interface Identity {
   /** The command line; null until the process is known to be ours: a report shows ours only. */
   args: string | null;
   comm: string;
+  /** What a report shows as its command: the command line, or the kernel's name for it. */
+  shown: string;
   run: string | null;
   job: string | null;
   /** False where /proc/<pid>/environ could not be read: its tags, if any, are unknown. */
   readable: boolean;
+  /** The image it was read in; null: it is kept only once the process is a second old. */
+  image: Image | null;
 }
 
-/** What never changes for a process once it has exec'd: its tags and command line. */
-function readIdentity(pid: number, comm: string): Identity {
+/** What never changes for a process until it execs: its tags and command line. */
+function readIdentity(stat: ProcStat): Identity {
+  const { pid, comm } = stat;
   const environ = readEnviron(pid);
   const run = envVar(environ, RUN_TAG);
-  return { args: run === null ? null : readArgs(pid, comm), comm, run, job: envVar(environ, JOB_TAG), readable: environ !== null };
+  const args = run === null ? null : readArgs(pid, comm);
+  return { args, comm, shown: args ?? `[${comm}]`, run, job: envVar(environ, JOB_TAG), readable: environ !== null, image: imageOf(stat) };
 }
 
 export class ProcScan implements Probe {
@@ -47,18 +78,20 @@ export class ProcScan implements Probe {
   readonly starttimeSlackTicks = 0;
   /**
    * Identities by (pid, starttime), kept between scans: a poll then reads one stat file per
-   * process and environments only of processes it has not seen. Only processes older than a
-   * second are kept, since a fresh fork may not have exec'd its own command and environment yet;
-   * a zombie is read afresh, since its environment is gone.
+   * process and environments only of processes it has not seen in that image. A fresh fork has
+   * its parent's environment until it execs its own, and an exec moves the arguments and
+   * environment, so an identity is read again when they move. Where that cannot be seen (see
+   * `imageOf`), only processes older than a second are kept, as most forks have exec'd by then.
+   * A zombie is read afresh, since its environment is gone.
    */
-  private identities = new Map<string, Identity>();
+  private identities = new ByIdentity<Identity>();
   /**
    * The owner of each process's parent, by (pid, starttime), for as long as the process lives:
    * learned while the parent lived, it is how an unreadable process is still known as the run's
    * once its chain is killed and it is reparented to init. Kept from a process's first scan on,
    * however young: who forked it does not change when it execs.
    */
-  private parentOwners = new Map<string, Owner>();
+  private parentOwners = new ByIdentity<Owner>();
   private next: Promise<ProcessInfo[]> | null = null;
 
   /**
@@ -82,16 +115,16 @@ export class ProcScan implements Probe {
 
   private read(): ProcessInfo[] {
     const found: ProcessInfo[] = [];
-    const seen = new Map<string, Identity>();
+    const seen = new ByIdentity<Identity>();
     const identityOf = new Map<number, Identity>();
     const settledBefore = uptimeTicks() - TICKS_PER_SECOND;
     for (const pid of listPids()) {
       if (pid === process.pid) continue;
       const stat = readStat(pid);
       if (stat === null) continue;
-      const key = keyOf(stat);
-      const identity = (stat.state !== "Z" ? this.identities.get(key) : undefined) ?? readIdentity(pid, stat.comm);
-      if (stat.starttime < settledBefore) seen.set(key, identity);
+      const kept = stat.state !== "Z" ? this.identities.get(stat) : undefined;
+      const identity = kept !== undefined && (kept.image === null || sameImage(kept.image, stat)) ? kept : readIdentity(stat);
+      if (identity.image !== null || stat.starttime < settledBefore) seen.set(stat, identity);
       identityOf.set(pid, identity);
       found.push({
         pid,
@@ -101,21 +134,26 @@ export class ProcScan implements Probe {
         state: stat.state,
         starttime: stat.starttime,
         rssBytes: stat.rssBytes,
-        args: identity.args ?? `[${identity.comm}]`,
+        args: identity.shown,
         run: identity.run,
         job: identity.job,
         attributedBy: identity.run === null ? null : "tag",
       });
     }
     this.identities = seen;
-    const descent = attributeByDescent(found, (p) => identityOf.get(p.pid)?.readable === false || this.untagged(p), (p) => this.parentOwners.get(keyOf(p)));
+    const descent = attributeByDescent(found, (p) => identityOf.get(p.pid)?.readable === false || this.untagged(p), (p) => this.parentOwners.get(p));
     // Only what is in this scan is kept: a process gone from the table never comes back.
-    this.parentOwners = new Map([...descent.parentOwners].map(([p, owner]) => [keyOf(p), owner]));
-    return descent.processes.map((p) => this.member(p)).map((p) => {
+    this.parentOwners = new ByIdentity();
+    for (const [p, owner] of descent.parentOwners) this.parentOwners.set(p, owner);
+    return descent.processes.map((found) => {
+      const p = this.member(found);
       if (p.attributedBy !== "ancestry" && p.attributedBy !== "cgroup") return p;
       // Ours after all: its command line (readable even where its environment is not), read once.
       const identity = identityOf.get(p.pid)!;
-      identity.args ??= readArgs(p.pid, identity.comm);
+      if (identity.args === null) {
+        identity.args = readArgs(p.pid, identity.comm);
+        identity.shown = identity.args;
+      }
       return { ...p, args: identity.args };
     });
   }
@@ -152,6 +190,3 @@ export class CgroupScan extends ProcScan {
   }
 }
 
-function keyOf(p: { pid: number; starttime: number }): string {
-  return `${p.pid}/${p.starttime}`;
-}

@@ -81,3 +81,26 @@ describe("zombies", () => {
     }
   });
 });
+
+describe("the /proc probe's kept identities", () => {
+  it("reads a process's tags again when it execs another program, however old it is", async () => {
+    const run = `exec-${process.pid}`;
+    const env = { ...process.env };
+    delete env[RUN_TAG];
+    // Untagged for its first 2.5 s (long enough to be kept as settled), then tagged by an exec.
+    const child = spawn("sh", ["-c", `sleep 2.5; exec env ${RUN_TAG}=${run} ${JOB_TAG}=${run}.job sleep 30`], { stdio: "ignore", env });
+    const probe = new ProcScan();
+    const seen = async () => (await probe.scan()).find((p) => p.pid === child.pid);
+    try {
+      const before = await waitUntil(seen, (p) => p !== undefined && p.args === "[sh]", { deadlineMs: 1_000 });
+      expect(before.value).toMatchObject({ run: null, job: null });
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Scanned once more while still sh, and older than a second.
+      expect(await seen()).toMatchObject({ run: null, args: "[sh]" });
+      const after = await waitUntil(seen, (p) => p?.run === run, { deadlineMs: 2_000 });
+      expect(after.value).toMatchObject({ run, job: `${run}.job`, args: "sleep 30" });
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});

@@ -1,11 +1,18 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import { readStat } from "../../os/proc-stat.js";
+import { listPids, readStat } from "../../os/proc-stat.js";
+
+const openFiles = (): number => readdirSync("/proc/self/fd").length;
+
+function sleeper(): { pid: number; exited: Promise<unknown> } {
+  const child = spawn("sleep", ["30"], { stdio: "ignore" });
+  return { pid: child.pid!, exited: new Promise((resolve) => child.once("exit", resolve)) };
+}
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -26,13 +33,40 @@ describe("readStat", () => {
       const text = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = text.slice(text.lastIndexOf(")") + 2).split(" ").map(Number);
       const { rssBytes, ...stat } = readStat(pid)!;
-      expect(stat).toEqual({ pid, comm: name, state: "S", ppid: process.pid, pgid: pid, sid: pid, starttime: fields[19] });
+      expect(stat).toEqual({ pid, comm: name, state: "S", ppid: process.pid, pgid: pid, sid: pid, starttime: fields[19], argStart: fields[45], envStart: fields[47], envEnd: fields[48] });
       expect(fields[19]).toBeGreaterThan(0);
+      // Its own: the arguments lie below the environment, both in the process's memory.
+      expect(stat.argStart).toBeGreaterThan(0);
+      expect(stat.envStart).toBeGreaterThan(stat.argStart);
+      expect(stat.envEnd).toBeGreaterThan(stat.envStart);
       // RSS is in pages: 4 KiB on x86_64, up to 64 KiB on arm64.
       expect([4096, 16384, 65536]).toContain(rssBytes / fields[21]!);
     } finally {
       child.kill("SIGKILL");
     }
+  });
+
+  it("reads a process afresh each time, and nothing once it is reaped", async () => {
+    const { pid, exited } = sleeper();
+    await sleep(100);
+    expect(readStat(pid)?.state).toBe("S");
+    process.kill(pid, "SIGSTOP");
+    await sleep(50);
+    expect(readStat(pid)?.state).toBe("T");
+    process.kill(pid, "SIGKILL");
+    await exited;
+    expect(readStat(pid)).toBeNull();
+  });
+
+  it("keeps no file open for a process gone from the table", async () => {
+    const before = openFiles();
+    const children = Array.from({ length: 20 }, sleeper);
+    await sleep(100);
+    for (const { pid } of children) expect(readStat(pid)).not.toBeNull();
+    for (const { pid } of children) process.kill(pid, "SIGKILL");
+    await Promise.all(children.map((c) => c.exited));
+    listPids();
+    expect(openFiles()).toBeLessThanOrEqual(before);
   });
 
   it("is null for a pid that is not there", () => {
