@@ -6,15 +6,16 @@ import { defineConfig } from "vitest/config";
 // passes it on sets it itself.
 delete process.env.NODE_EXTRA_CA_CERTS;
 
-// Tests spawn real engines and adapter chains; on 2 cores two files at a time is the most that
-// stays fast without starving the processes under test.
+// Tests spawn real engines and adapter chains. Files wait on kill grace periods, timeouts and
+// real CLIs' start-up as much as they compute: on 2 cores a third file at a time fills those
+// waits (two left the cores a quarter idle; three keep them about 90% busy).
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/leak-check.ts"],
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    maxWorkers: 2,
+    maxWorkers: 3,
     pool: "forks",
   },
 });
