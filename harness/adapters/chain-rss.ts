@@ -4,7 +4,6 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AcpClient } from "../../acp/acp-client.js";
 import { killGroup, taggedWith } from "../../os/process-group.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import type { ProcessInfo } from "../../result/process.js";
@@ -31,6 +30,9 @@ export function chainLine(chain: ChainRss): string {
 }
 
 export async function measureChain(profile: AdapterProfile, probe: Probe, run: string, timeoutMs = 30_000): Promise<ChainRss> {
+  // Loaded here, not with the module: nothing else in the command line speaks ACP, and the SDK
+  // was a third of its start-up.
+  const { AcpClient } = await import("../../acp/acp-client.js");
   // A held turn: the stub never answers, and nothing here prompts; the session alone is measured.
   const prepared = await profile.prepare?.({ turn: "hold" });
   const launch = profile.launch();
