@@ -155,9 +155,12 @@ export function uptimeTicks(): number {
 
 /** The pids in the table now; the stat files kept for pids no longer in it are closed. */
 export function listPids(): number[] {
-  const pids = readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .map(Number);
+  const pids: number[] = [];
+  // Every other entry of /proc is named by a word ("self", "sys", …), none starting with a digit.
+  for (const entry of readdirSync("/proc")) {
+    const first = entry.charCodeAt(0);
+    if (first >= DIGIT_0 && first <= DIGIT_0 + 9) pids.push(Number(entry));
+  }
   if (kept.size > 0) {
     const listed = new Set(pids);
     for (const [pid, fd] of kept) {

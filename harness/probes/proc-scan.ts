@@ -50,6 +50,8 @@ function sameImage(a: Image, b: ProcStat): boolean {
 }
 
 interface Identity {
+  /** With the pid, whose identity this is: a recycled pid's process has another starttime. */
+  starttime: number;
   /** The command line; null until the process is known to be ours: a report shows ours only. */
   args: string | null;
   comm: string;
@@ -69,7 +71,7 @@ function readIdentity(stat: ProcStat): Identity {
   const environ = readEnviron(pid);
   const run = envVar(environ, RUN_TAG);
   const args = run === null ? null : readArgs(pid, comm);
-  return { args, comm, shown: args ?? `[${comm}]`, run, job: envVar(environ, JOB_TAG), readable: environ !== null, image: imageOf(stat) };
+  return { starttime: stat.starttime, args, comm, shown: args ?? `[${comm}]`, run, job: envVar(environ, JOB_TAG), readable: environ !== null, image: imageOf(stat) };
 }
 
 export class ProcScan implements Probe {
@@ -84,7 +86,7 @@ export class ProcScan implements Probe {
    * `imageOf`), only processes older than a second are kept, as most forks have exec'd by then.
    * A zombie is read afresh, since its environment is gone.
    */
-  private identities = new ByIdentity<Identity>();
+  private identities = new Map<number, Identity>();
   /**
    * The owner of each process's parent, by (pid, starttime), for as long as the process lives:
    * learned while the parent lived, it is how an unreadable process is still known as the run's
@@ -115,16 +117,17 @@ export class ProcScan implements Probe {
 
   private read(): ProcessInfo[] {
     const found: ProcessInfo[] = [];
-    const seen = new ByIdentity<Identity>();
+    const seen = new Map<number, Identity>();
     const identityOf = new Map<number, Identity>();
     const settledBefore = uptimeTicks() - TICKS_PER_SECOND;
     for (const pid of listPids()) {
       if (pid === process.pid) continue;
       const stat = readStat(pid);
       if (stat === null) continue;
-      const kept = stat.state !== "Z" ? this.identities.get(stat) : undefined;
-      const identity = kept !== undefined && (kept.image === null || sameImage(kept.image, stat)) ? kept : readIdentity(stat);
-      if (identity.image !== null || stat.starttime < settledBefore) seen.set(stat, identity);
+      const kept = stat.state !== "Z" ? this.identities.get(pid) : undefined;
+      const same = kept !== undefined && kept.starttime === stat.starttime && (kept.image === null || sameImage(kept.image, stat));
+      const identity = same ? kept : readIdentity(stat);
+      if (identity.image !== null || stat.starttime < settledBefore) seen.set(pid, identity);
       identityOf.set(pid, identity);
       found.push({
         pid,
