@@ -5,7 +5,7 @@
 import { profileNamed } from "../../harness/adapters/registry.js";
 import { engineUnderTest } from "../../harness/describe-engine.js";
 import { runGate } from "../../harness/gate.js";
-import { runMutate } from "../../harness/mutate.js";
+import { defaultMutateConcurrency, runMutate } from "../../harness/mutate.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";
 import { DEFAULT_SCENARIO_DIR, loadScenarios } from "../../harness/scenario.js";
@@ -42,7 +42,7 @@ export async function speedBench(full: boolean): Promise<{ rows: BenchRow[]; fig
     const all = Object.keys(FAULTS) as Fault[];
     const engine = await engineUnderTest(undefined, all, options.probe);
     const mutate = await seconds(
-      () => runMutate(scenarios, all, { ...options, engine: engine.command, capabilities: engine.hello.capabilities }, false),
+      () => runMutate(scenarios, all, { ...options, engine: engine.command, capabilities: engine.hello.capabilities, concurrency: defaultMutateConcurrency() }, false),
       (r) => (r.verdict === "pass" ? null : `mutate did not catch every fault: ${r.rows.filter((row) => !row.caught).map((row) => row.fault).join(", ")}`),
     );
     figures.push({ name: `full mutate, ${all.length} faults × ${scenarios.length} scenarios`, value: mutate, unit: "s", goal: "≤ 60 s", met: mutate <= 60 });
