@@ -13,7 +13,9 @@ import { explore, exploreOptions } from "../../explore/explore.js";
 import { FAULTS, type Fault } from "../../protocol/faults.js";
 import type { BenchRow, Figure } from "./bench-row.js";
 
-const EXPLORE_RUNS = 20;
+// Histories differ in length and in the processes they start: over 20 the rate moved by a tenth
+// or more from run to run and seed to seed.
+const EXPLORE_RUNS = 60;
 
 async function seconds<T>(run: () => Promise<T>, check: (value: T) => string | null): Promise<number> {
   const started = performance.now();
