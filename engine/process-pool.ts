@@ -250,7 +250,7 @@ export class AcpProcessPool implements ResourceManager {
     });
     const survivors = result.kind === "survived" ? result.pids : [];
     if (sweep) {
-      const tagged = liveWithEnv(ACP_TAG, (v) => v === entry.tag).filter((p) => p.pgid !== entry.pid);
+      const tagged = liveWithEnv(ACP_TAG, (v) => v === entry.tag, entry.starttime).filter((p) => p.pgid !== entry.pid);
       const escaped = [...departed, ...tagged.filter((t) => !departed.some((d) => d.pid === t.pid && d.starttime === t.starttime))];
       survivors.push(...(await killProcesses(escaped)));
     }

@@ -217,13 +217,15 @@ export function readEnvVar(pid: number, name: string): string | null {
  * Live processes whose environment's `name` satisfies `match`. The stat is read before and
  * after the environment: if the pid was recycled in between, the two starttimes differ and the
  * process is skipped, so an environment is never paired with another process's identity.
+ * `bornSince` skips the environments of processes older than that starttime: a tag first given
+ * to a process then is carried by none born before it.
  */
-export function liveWithEnv(name: string, match: (value: string) => boolean): ProcStat[] {
+export function liveWithEnv(name: string, match: (value: string) => boolean, bornSince = 0): ProcStat[] {
   const found: ProcStat[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
     const before = readStat(pid);
-    if (before === null || isZombie(before)) continue;
+    if (before === null || isZombie(before) || before.starttime < bornSince) continue;
     const value = readEnvVar(pid, name);
     if (value === null || !match(value)) continue;
     const after = readStat(pid);

@@ -1,7 +1,7 @@
 // Ending a process group as systemd's KillMode=control-group does: by membership, not by pid.
 // SIGTERM the group, give it a grace period, SIGKILL what is left, then wait until it is gone.
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ProcStat, isSameProcessAlive, liveGroupMembers, readEnvVar } from "./proc-stat.js";
+import { type ProcStat, isSameProcessAlive, isZombie, liveGroupMembers, readEnvVar, readStat } from "./proc-stat.js";
 
 export interface KillOptions {
   graceMs: number;
@@ -52,13 +52,31 @@ function signal(target: number, sig: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Waits until the group has no live member (or, leader only, until its leader is gone). Between
+ * looks at the whole table only the members already found are read again, and one that is gone
+ * is only believed once a whole look agrees: a member may have forked into the group meanwhile.
+ */
 async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
+  const counted = (p: ProcStat): boolean => !leaderOnly || p.pid === leader;
+  const stillIn = (p: ProcStat): boolean => {
+    const now = readStat(p.pid);
+    return now !== null && now.starttime === p.starttime && now.pgid === pgid && !isZombie(now);
+  };
+  let live = liveGroupMembers(pgid).filter(counted);
+  let whole = true;
   for (;;) {
-    const live = liveGroupMembers(pgid).filter((p) => !leaderOnly || p.pid === leader);
-    if (live.length === 0) return true;
+    if (live.length === 0) {
+      if (whole) return true;
+      live = liveGroupMembers(pgid).filter(counted);
+      whole = true;
+      continue;
+    }
     if (Date.now() >= deadline) return false;
     await sleep(POLL_MS);
+    live = live.filter(stillIn);
+    whole = false;
   }
 }
 
