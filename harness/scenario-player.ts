@@ -86,8 +86,15 @@ export async function playScenario(engine: EngineSession, jobs: readonly PlayedJ
       };
       const stuck = jobs.filter((_, i) => ended[i] === null).map((j) => `${j.engineId} (${lastEvent(j.engineId)})`);
       if (stuck.length > 0) problems.push(`jobs did not end within ${options.jobTimeoutMs} ms: ${stuck.join(", ")}`);
-      // An action whose moment never came means the scenario did not test what it says.
-      if (waiting.length > 0) problems.push(`actions never triggered: ${waiting.map(whenText).join("; ")}`);
+      // An action whose moment never came means the scenario did not test what it says; how its
+      // job ended instead is where to look first.
+      const endOf = (jobId: string): string => {
+        const end = engine.events.find((e) => e.event === "job.terminal" && e.jobId === jobId);
+        if (end?.event !== "job.terminal") return lastEvent(jobId);
+        return `ended ${end.status}: ${end.outcome.kind}${"error" in end.outcome ? ` (${end.outcome.error})` : ""}`;
+      };
+      const untriggered = waiting.map((a) => `${whenText(a)} (the job ${endOf(engineIdOf(a.when?.job ?? ""))})`);
+      if (waiting.length > 0) problems.push(`actions never triggered: ${untriggered.join("; ")}`);
     }
     await Promise.all(performed);
     return { problems, actionErrors };

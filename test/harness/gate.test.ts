@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadScenario } from "../../harness/scenario.js";
 import type { Fault } from "../../protocol/faults.js";
 import { JOB_INVARIANTS } from "../../result/check.js";
 import { FAULT_TARGETS } from "../../harness/mutate.js";
@@ -37,5 +41,40 @@ describe.each(RELEASE_FAULTS)("with %s", (fault, target) => {
     const failing = Object.entries(verdicts(result)).filter(([, v]) => v !== "pass").map(([id]) => id);
     expect(failing).toEqual([target]);
     expect(failedInvariants(result, target)).toEqual(expect.arrayContaining(["released", "no-surviving-group"]));
+  });
+});
+
+describe("a scenario whose action's moment never comes", () => {
+  it("is an error that says how the job ended instead", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reapcheck-untriggered-"));
+    try {
+      // The cancel waits for a prompt that is never sent: the adapter refuses session/new first.
+      const file = join(dir, "untriggered.yaml");
+      await writeFile(
+        file,
+        [
+          "id: untriggered",
+          "title: a cancel whose prompt never comes",
+          "real_adapters: { skip: fake knob }",
+          "jobs:",
+          "  - id: job",
+          "    flow:",
+          "      steps:",
+          "        - name: work",
+          "          agent: { prompt: hi, handshake: error-session-new }",
+          "actions:",
+          "  - when: { event: agent.prompt_sent, job: job, step: work }",
+          "    do: cancel",
+          "    job: job",
+          "expect:",
+          "  job: { status: cancelled, reason: cancelled }",
+        ].join("\n"),
+      );
+      const [result] = (await gate([loadScenario(file)])).results;
+      expect(result?.verdict).toBe("error");
+      expect(result?.error).toMatch(/actions never triggered: cancel on agent\.prompt_sent of job\/work \(the job ended failed: step_failed \(.*session\/new refused.*\)\)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
