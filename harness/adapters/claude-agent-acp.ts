@@ -4,7 +4,7 @@
 import type { LanePlan, PreparedRun } from "./profile.js";
 import { ModelStub } from "./model-stub-server.js";
 import type { StubScript } from "./stub-turn.js";
-import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
+import { REAL_HANDSHAKE_MS, npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
 import type { AdapterProfile } from "./profile.js";
 
 const PACKAGE = "@zed-industries/claude-agent-acp";
@@ -53,6 +53,6 @@ export const claudeAgentAcpProfile: AdapterProfile = {
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, [], {}),
   overrides: CLAUDE_OVERRIDES,
-  minHandshakeMs: 10_000,
+  minHandshakeMs: REAL_HANDSHAKE_MS,
   prepare: prepareClaude,
 };

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ModelStub } from "./model-stub-server.js";
-import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
+import { REAL_HANDSHAKE_MS, npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
 import type { AdapterProfile, LanePlan, PreparedRun } from "./profile.js";
 import type { StubScript } from "./stub-turn.js";
 
@@ -67,6 +67,6 @@ export const codexAcpProfile: AdapterProfile = {
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, [], {}),
   overrides: CODEX_OVERRIDES,
-  minHandshakeMs: 10_000,
+  minHandshakeMs: REAL_HANDSHAKE_MS,
   prepare: prepareCodex,
 };

@@ -3,7 +3,7 @@
 import type { LanePlan, PreparedRun } from "./profile.js";
 import { ModelStub } from "./model-stub-server.js";
 import type { StubScript } from "./stub-turn.js";
-import { npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
+import { REAL_HANDSHAKE_MS, npmExecLaunch, npmPackageAvailable, temporaryHome } from "./npm-exec.js";
 import type { AdapterProfile } from "./profile.js";
 
 const PACKAGE = "@google/gemini-cli";
@@ -40,6 +40,6 @@ export const geminiProfile: AdapterProfile = {
   available: () => npmPackageAvailable(PACKAGE, BIN),
   launch: () => npmExecLaunch(BIN, ["--acp"], {}),
   overrides: GEMINI_OVERRIDES,
-  minHandshakeMs: 10_000,
+  minHandshakeMs: REAL_HANDSHAKE_MS,
   prepare: prepareGemini,
 };

@@ -9,6 +9,13 @@ import { PACKAGE_ROOT } from "../compiled-paths.js";
 import type { Availability } from "./profile.js";
 
 /**
+ * The least handshake timeout a real adapter gets. Its CLI takes seconds to initialize on a quiet
+ * host (gemini starts node twice), and several times that while other chains start beside it on
+ * two cores: a healthy chain must not fail for being slow, and a hung one is still caught.
+ */
+export const REAL_HANDSHAKE_MS = 30_000;
+
+/**
  * --offline: the package is a devDependency, so npm must never reach a registry for it;
  * --prefix: find it in reapcheck's own node_modules whatever the engine's cwd is.
  */
