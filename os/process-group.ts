@@ -52,10 +52,22 @@ function signal(target: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** Whether any process, a zombie included, is in the group: the kernel answers this at once. */
+function groupExists(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
 /**
  * Waits until the group has no live member (or, leader only, until its leader is gone). Between
- * looks at the whole table only the members already found are read again, and one that is gone
- * is only believed once a whole look agrees: a member may have forked into the group meanwhile.
+ * looks at the whole table only the members already found are read again. A look finds no one
+ * only at the moment of its listing: a member forked while it reads (a dying leader's last child)
+ * is missed. So the group is believed empty only when the kernel has no such group at all, or
+ * when two whole looks a poll apart agree (a group of unreaped zombies stays a group).
  */
 async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -65,18 +77,18 @@ async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: 
     return now !== null && now.starttime === p.starttime && now.pgid === pgid && !isZombie(now);
   };
   let live = liveGroupMembers(pgid).filter(counted);
-  let whole = true;
+  // Whole looks in a row that found no one.
+  let emptyLooks = live.length === 0 ? 1 : 0;
   for (;;) {
-    if (live.length === 0) {
-      if (whole) return true;
-      live = liveGroupMembers(pgid).filter(counted);
-      whole = true;
-      continue;
-    }
+    if (live.length === 0 && (emptyLooks >= 2 || !groupExists(pgid))) return true;
     if (Date.now() >= deadline) return false;
     await sleep(POLL_MS);
-    live = live.filter(stillIn);
-    whole = false;
+    if (live.length > 0) {
+      live = live.filter(stillIn);
+      if (live.length > 0) continue;
+    }
+    live = liveGroupMembers(pgid).filter(counted);
+    emptyLooks = live.length === 0 ? emptyLooks + 1 : 0;
   }
 }
 
