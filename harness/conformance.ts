@@ -7,6 +7,7 @@ import { scratchEngine } from "./describe-engine.js";
 import type { EngineCommand } from "./engine-command.js";
 import type { EngineProcess } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";
+import { isAlive } from "../result/process.js";
 import { waitUntil } from "./wait-until.js";
 
 export const CONFORMANCE_RULES = [
@@ -32,6 +33,9 @@ export interface ConformanceResult {
   rules: RuleOutcome[];
   verdict: "pass" | "fail";
 }
+
+/** How long an exited engine's processes may take to die before they count as left behind. */
+const SETTLE_MS = 1_000;
 
 /** How long each rule waits for the engine (a reply, an event, an exit), by default. */
 const WAIT_MS = 10_000;
@@ -80,6 +84,12 @@ async function open(command: EngineCommand, probe: Probe, waitMs: number): Promi
     engine: scratch.engine,
     run: scratch.run,
     close: async () => {
+      // An engine may exit the moment it has SIGKILLed its last process, which then still needs
+      // its turn to die: what is gone a moment later was not left behind.
+      if (!scratch.engine.isAlive) {
+        const mine = async (): Promise<boolean> => (await probe.scan()).some((p) => p.run === scratch.run && isAlive(p));
+        await waitUntil(mine, (alive) => !alive, { deadlineMs: SETTLE_MS });
+      }
       const left = await scratch.close(waitMs);
       return { left: left.length, what: left.map((p) => `pid ${p.pid} ${p.args.slice(0, 60)}`).join(", ") };
     },
