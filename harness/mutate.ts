@@ -34,7 +34,7 @@ export const FAULT_TARGETS: Readonly<Record<Fault, { invariant: InvariantName; s
 /**
  * Gates run at once unless told otherwise. A faulted gate runs its scenarios one engine at a time
  * and mostly waits out deadlines and kill grace periods, so it takes four per core to keep the
- * cores busy (a full mutate on 2 cores: 132 s at 2, 84 s at 4, 70-76 s at 8).
+ * cores busy (a full mutate on 2 cores: 132 s at 2, 84 s at 4, 67-76 s at 8).
  */
 export const defaultMutateConcurrency = (): number => 4 * defaultConcurrency();
 

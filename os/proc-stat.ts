@@ -176,14 +176,20 @@ export function isZombie(stat: { state: string }): boolean {
   return stat.state === "Z" || stat.state === "X";
 }
 
-/** Live (non-zombie) members of a process group. */
-export function liveGroupMembers(pgid: number): ProcStat[] {
-  // Signal 0 answers "no such group" without a scan; a group that exists may hold only zombies.
+/** Whether any process, a zombie included, is in the group: signal 0 asks the kernel at once. */
+export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ESRCH") return [];
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
   }
+}
+
+/** Live (non-zombie) members of a process group. */
+export function liveGroupMembers(pgid: number): ProcStat[] {
+  // "No such group" needs no scan; a group that exists may hold only zombies.
+  if (!groupExists(pgid)) return [];
   const members: ProcStat[] = [];
   for (const pid of listPids()) {
     const stat = readStat(pid);

@@ -1,7 +1,7 @@
 // Ending a process group as systemd's KillMode=control-group does: by membership, not by pid.
 // SIGTERM the group, give it a grace period, SIGKILL what is left, then wait until it is gone.
 import { setTimeout as sleep } from "node:timers/promises";
-import { type ProcStat, isSameProcessAlive, isZombie, liveGroupMembers, readEnvVar, readStat } from "./proc-stat.js";
+import { type ProcStat, groupExists, isSameProcessAlive, isZombie, liveGroupMembers, readEnvVar, readStat } from "./proc-stat.js";
 
 export interface KillOptions {
   graceMs: number;
@@ -49,16 +49,6 @@ function signal(target: number, sig: NodeJS.Signals): void {
     process.kill(target, sig);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
-/** Whether any process, a zombie included, is in the group: the kernel answers this at once. */
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
   }
 }
 

@@ -28,11 +28,7 @@ function readArgs(pid: number, comm: string): string {
 /** Where a process's arguments and environment are in its memory: they move when it execs. */
 type Image = Pick<ProcStat, "argStart" | "envStart" | "envEnd">;
 
-/**
- * The image a process's identity can be kept by, or null where a new program cannot be told from
- * the old: the kernel does not say where (a process we may not trace), or places every program
- * alike (address-space randomization is off, so two programs' arguments can sit at one address).
- */
+/** Whether the kernel places each new program's stack anew (address-space randomization is on). */
 const RANDOMIZED = (() => {
   try {
     return readFileSync("/proc/sys/kernel/randomize_va_space", "latin1").trim() !== "0";
@@ -41,6 +37,11 @@ const RANDOMIZED = (() => {
   }
 })();
 
+/**
+ * The image a process's identity can be kept by, or null where a new program cannot be told from
+ * the old: the kernel does not say where (a process we may not trace), or places every program
+ * alike (randomization is off, so two programs' arguments can sit at one address).
+ */
 function imageOf(stat: ProcStat): Image | null {
   return RANDOMIZED && stat.argStart !== 0 ? { argStart: stat.argStart, envStart: stat.envStart, envEnd: stat.envEnd } : null;
 }
