@@ -13,7 +13,7 @@ export class PsScan implements Probe {
   readonly name = "ps" as const;
   readonly seesTags = false;
   // Derived from elapsed milliseconds and the host's uptime, both rounded, and read at moments
-  // that a loaded host (a CI runner with two test files at once) puts up to ~70 ms apart.
+  // that a loaded host (a CI runner with several test files at once) puts up to ~70 ms apart.
   readonly starttimeSlackTicks = 10;
 
   async scan(): Promise<ProcessInfo[]> {
