@@ -1,8 +1,9 @@
 // Real adapters start the way engines in the field start them: `npm exec <bin>`, which runs the
 // bin through `sh -c`, so the chain is npm exec → sh → node adapter → the agent's CLI, one group.
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { onPath } from "../../os/command-on-path.js";
 import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
 import { caBundleEnv } from "../ca-bundle-env.js";
 import { PACKAGE_ROOT } from "../compiled-paths.js";
@@ -27,17 +28,6 @@ export function npmExecLaunch(bin: string, args: readonly string[], env: Record<
     // explicitly: the reference engine starts without it.
     env: { npm_config_update_notifier: "false", ...caBundleEnv(), ...env },
   };
-}
-
-function onPath(command: string): boolean {
-  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, command), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Installed version of a package in reapcheck's node_modules, or null. */

@@ -66,7 +66,7 @@ describe("acpx 0.19.1, black box, fake chain", () => {
     const r = resultOf(acpx, "exec-client-sigkill");
     expect(r.verdict).toBe("fail");
     expect(failed(r)).toEqual(["no-surviving-group", "no-tagged-survivor"]);
-    for (const part of ["fake-wrapper", "fake/agent", "cli.js"]) expect(survivorArgs(r)).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
+    for (const part of ["fake-wrapper", "fake/agent", "fake-cli"]) expect(survivorArgs(r)).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
     expect(r.reaped.length).toBeGreaterThanOrEqual(3);
     expect(r.checks.find((c) => c.invariant === "no-premature-kill")?.ok).toBe(true);
     expect(await scanRun(r.run)).toEqual([]);
@@ -86,7 +86,7 @@ describe("acp-factory 0.1.14, black box, fake chain", () => {
     const r = resultOf(factory, "host-sigkill");
     expect(r.verdict).toBe("fail");
     expect(failed(r)).toEqual(["no-surviving-group", "no-tagged-survivor"]);
-    for (const part of ["fake-wrapper", "fake/agent", "cli.js"]) expect(survivorArgs(r)).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
+    for (const part of ["fake-wrapper", "fake/agent", "fake-cli"]) expect(survivorArgs(r)).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
     expect(new Set(r.reaped.map((p) => p.pgid)).size).toBe(1);
     expect(await scanRun(r.run)).toEqual([]);
   });

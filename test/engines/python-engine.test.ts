@@ -44,7 +44,7 @@ describe("the Python engine", () => {
     expect(verdicts(result)).toEqual({ "exit-abandon": "fail" });
     expect(failedInvariants(result, "exit-abandon")).toEqual(expect.arrayContaining(["released", "no-surviving-group"]));
     const leaked = survivorArgs(result.results[0]);
-    for (const part of ["fake-wrapper", "fake/agent", "cli.js"]) expect(leaked).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
+    for (const part of ["fake-wrapper", "fake/agent", "fake-cli"]) expect(leaked).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
   });
 
   it("mutate --targeted catches each fault it implements with the invariant named for it", async () => {

@@ -39,7 +39,7 @@ describe("the CA bundle variable", () => {
       const probe = new ProcScan();
       const chain = await waitUntil(
         async () => (await probe.scan()).filter((p) => p.run === test.run && p.job !== null && isAlive(p)),
-        (found) => found.some((p) => p.args.includes("fake/agent")) && found.some((p) => p.args.includes("fake/cli")),
+        (found) => found.some((p) => p.args.includes("fake/agent")) && found.some((p) => p.args.includes("fake-cli")),
         { deadlineMs: 10_000 },
       );
       expect(chain.ok).toBe(true);

@@ -17,7 +17,7 @@ describe("reapcheck gate, as a CI runs it", () => {
     expect(stdout).toMatch(/✗ no-surviving-group \[job job\]/);
     // The surviving group: its pgid, and each process with RSS and command line.
     expect(stdout).toMatch(/pgid \d+: 3 process\(es\), [\d.]+ MB RSS/);
-    for (const part of ["fake-wrapper", "fake/agent", "cli.js"]) expect(stdout).toMatch(new RegExp(`pid \\d+ [\\d.]+ MB .*${part}`));
+    for (const part of ["fake-wrapper", "fake/agent", "fake-cli"]) expect(stdout).toMatch(new RegExp(`pid \\d+ [\\d.]+ MB .*${part}`));
     expect(stdout).toContain("re-run: npx reapcheck gate --only exit-abandon --adapter fake --fault exit-abandon-skips-release");
   });
 

@@ -1,5 +1,6 @@
-// Stands for the agent CLI the adapter drives: it holds memory and waits. With an escape knob it
-// also starts a helper that leaves the process group, as tools that daemonise do.
+// Stands for the agent CLI the adapter drives, when it has an escape to make or perl is not on
+// PATH (otherwise the agent runs the same CLI in perl): it holds memory and waits. With an escape
+// knob it also starts a helper that leaves the process group, as tools that daemonise do.
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { holdBallast, readKnobs, stayAlive } from "./knobs.js";
