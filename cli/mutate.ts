@@ -32,7 +32,7 @@ export function registerMutate(program: Command): void {
     .option("--targeted", "run each fault only against the scenarios it targets (fast)")
     .option("--scenarios <dir>", "scenario folder", DEFAULT_SCENARIO_DIR)
     .option("--deadline <ms>", "how long invariants may take to hold", positiveInt, DEFAULT_RUN_OPTIONS.deadlineMs)
-    .option("--concurrency <n>", "gates run at once, each under one fault", positiveInt, defaultMutateConcurrency())
+    .option("--concurrency <n>", "engines run at once, across every fault's gate", positiveInt, defaultMutateConcurrency())
     .option("--per-engine <n>", `scenarios one engine runs side by side (default ${DEFAULT_PER_ENGINE} on the fake adapter, 1 on a real one; 1: an engine each)`, positiveInt)
     .option("--json", "print one JSON result object instead of a table")
     .action(async (flags: MutateFlags) => {
