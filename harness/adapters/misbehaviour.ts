@@ -19,7 +19,7 @@ const ESCAPES: Record<Escape, string> = {
   "env-cleared": `setsid env -i PATH="$PATH" sleep ${ESCAPEE_SECONDS}`,
   // Its own session and non-dumpable (prctl PR_SET_DUMPABLE 0), so to its own user its tags are
   // unreadable: only its ancestry finds it. Node cannot call prctl; python3 can.
-  hidden: `python3 -c "import ctypes,os,time;os.setsid();ctypes.CDLL(None).prctl(4,0,0,0,0);time.sleep(${ESCAPEE_SECONDS})"`,
+  hidden: `python3 -S -c "import ctypes,os,time;os.setsid();ctypes.CDLL(None).prctl(4,0,0,0,0);time.sleep(${ESCAPEE_SECONDS})"`,
 };
 
 export function launchWith(launch: AdapterLaunch, plan: Pick<RealPlan, "escape">): AdapterLaunch {

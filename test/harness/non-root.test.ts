@@ -115,7 +115,7 @@ interface GateJson {
 }
 
 // Its command line, whichever python3 PATH found (root's may be a pyenv shim's).
-const hiddenChild = (p: Survivor): boolean => p.args.includes("python3 -c import ctypes,os,sys,time;os.setsid();");
+const hiddenChild = (p: Survivor): boolean => p.args.includes("python3 -S -c import ctypes,os,sys,time;os.setsid();");
 
 describe.skipIf(skip !== null)(named("the gate as an ordinary user"), () => {
   beforeAll(() => {

@@ -52,13 +52,14 @@ function escape(): Promise<unknown> {
  * /proc/<pid>/environ is then root's, so to its own user its tags are unreadable. Node cannot
  * call prctl; python3 can. It says "hidden" once both are done, so the chain is ready only when
  * the child is hidden, and exits (failing the chain) if prctl fails. Kept short: a report shows
- * its command line whole.
+ * its command line whole. -S: it needs the standard library alone, and a host's site-packages can
+ * cost more than the rest of Python's start.
  */
 const HIDE = String.raw`import ctypes,os,sys,time;os.setsid();ctypes.CDLL(None).prctl(4,0,0,0,0)==0 or sys.exit('prctl failed');os.write(1,b'hidden\n');time.sleep(300)`;
 
 function hide(): Promise<void> {
   // Its stderr is not the chain's: no pipe the chain's reader waits on stays open in it.
-  const child = spawn("python3", ["-c", HIDE], { stdio: ["ignore", "pipe", "ignore"] });
+  const child = spawn("python3", ["-S", "-c", HIDE], { stdio: ["ignore", "pipe", "ignore"] });
   child.unref();
   return new Promise((resolve, reject) => {
     child.once("error", reject);
