@@ -84,14 +84,15 @@ export async function runMutate(
   const scenarios = all.filter((s) => !skipped.some((k) => k.scenario === s.id));
   const faults = asked.filter((f) => options.capabilities.faults.includes(f));
   const notImplemented = asked.filter((f) => !faults.includes(f));
-  // Every gate at once, on one count of engines: the clean run's batches first, then each fault's.
+  // Every gate at once, on one count of engines: each gate's first batch (the clean run's first
+  // of all), then each gate's second, and so on.
   const slots = new EngineSlots(options.concurrency);
   const [clean, ...rows] = await Promise.all([
     runGate(scenarios, { ...options, faults: [], slots }),
     ...faults.map((fault) => {
-      const selected = targeted ? scenarios.filter((s) => FAULT_TARGETS[fault].scenarios.includes(s.id)) : scenarios;
+      const target = FAULT_TARGETS[fault];
+      const selected = targeted ? scenarios.filter((s) => target.scenarios.includes(s.id)) : scenarios;
       return runGate(selected, { ...options, faults: [fault], slots }).then((gate) => {
-        const target = FAULT_TARGETS[fault];
         const caughtBy = gate.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
         const row: FaultRow = { fault, expected: target.invariant, caughtBy, caught: caughtBy.some((c) => c.invariants.includes(target.invariant)) };
         onRow?.(row);
