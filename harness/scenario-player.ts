@@ -89,7 +89,7 @@ export async function playScenario(engine: EngineSession, jobs: readonly PlayedJ
       // An action whose moment never came means the scenario did not test what it says; how its
       // job ended instead is where to look first.
       const endOf = (jobId: string): string => {
-        const end = engine.events.find((e) => e.event === "job.terminal" && e.jobId === jobId);
+        const end = ended[jobs.findIndex((j) => j.engineId === jobId)];
         if (end?.event !== "job.terminal") return lastEvent(jobId);
         return `ended ${end.status}: ${end.outcome.kind}${"error" in end.outcome ? ` (${end.outcome.error})` : ""}`;
       };

@@ -3,9 +3,9 @@ import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { listPids, readStat } from "../../os/proc-stat.js";
+import { waitUntil } from "../../harness/wait-until.js";
 
 const openFiles = (): number => readdirSync("/proc/self/fd").length;
 
@@ -29,7 +29,9 @@ describe("readStat", () => {
     const child = spawn(join(dir, name), ["30"], { detached: true, stdio: "ignore" });
     try {
       const pid = child.pid!;
-      await sleep(200);
+      // Until it has exec'd the link and is asleep, its stat is node's forked child's.
+      const settled = await waitUntil(async () => readStat(pid), (p) => p?.comm === name && p.state === "S", { deadlineMs: 5_000 });
+      expect(settled.ok).toBe(true);
       const text = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = text.slice(text.lastIndexOf(")") + 2).split(" ").map(Number);
       const { rssBytes, ...stat } = readStat(pid)!;
@@ -48,11 +50,11 @@ describe("readStat", () => {
 
   it("reads a process afresh each time, and nothing once it is reaped", async () => {
     const { pid, exited } = sleeper();
-    await sleep(100);
-    expect(readStat(pid)?.state).toBe("S");
+    const state = async (): Promise<string | undefined> => readStat(pid)?.state;
+    expect((await waitUntil(state, (s) => s === "S", { deadlineMs: 5_000 })).ok).toBe(true);
     process.kill(pid, "SIGSTOP");
-    await sleep(50);
-    expect(readStat(pid)?.state).toBe("T");
+    // Through the file kept open since the first read: a stale read would never say stopped.
+    expect((await waitUntil(state, (s) => s === "T", { deadlineMs: 5_000 })).ok).toBe(true);
     process.kill(pid, "SIGKILL");
     await exited;
     expect(readStat(pid)).toBeNull();
@@ -61,7 +63,6 @@ describe("readStat", () => {
   it("keeps no file open for a process gone from the table", async () => {
     const before = openFiles();
     const children = Array.from({ length: 20 }, sleeper);
-    await sleep(100);
     for (const { pid } of children) expect(readStat(pid)).not.toBeNull();
     for (const { pid } of children) process.kill(pid, "SIGKILL");
     await Promise.all(children.map((c) => c.exited));

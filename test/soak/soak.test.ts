@@ -41,9 +41,9 @@ describe("soak", () => {
     expect(result.jobsDone).toBe(20);
     expect(result.liveGroupsAtEnd).toBe(20);
     const chainMib = result.chainRss!.medianBytes / MiB;
-    // The shell, and two node processes (the agent and its CLI) with 4 MiB of ballast each: well
-    // over 60 MiB, as the probe measures it.
-    expect(chainMib).toBeGreaterThan(60);
+    // The shell, the agent (node) and its CLI (perl), the last two with 4 MiB of ballast each:
+    // about 60 MiB, well over 40, as the probe measures it.
+    expect(chainMib).toBeGreaterThan(40);
     expect(result.fit!.slope / chainMib).toBeGreaterThan(0.9);
     expect(result.fit!.slope / chainMib).toBeLessThan(1.1);
     expect(await survivors(result.run)).toBe(0);
