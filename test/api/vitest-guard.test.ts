@@ -16,6 +16,12 @@ import { type ProcStat, isSameProcessAlive, liveWithEnv, readStat } from "../../
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 // This file leaves nothing behind either: each test that leaks on purpose has its guard kill it.
+// leakCheck() tags the worker's environment, which the next file in this worker would inherit.
+const guardBefore = process.env["REAPCHECK_GUARD"];
+afterAll(() => {
+  if (guardBefore === undefined) delete process.env["REAPCHECK_GUARD"];
+  else process.env["REAPCHECK_GUARD"] = guardBefore;
+});
 afterEach(leakCheck());
 
 function sleeper(seconds: number, env: NodeJS.ProcessEnv = process.env): ChildProcess & { pid: number } {
