@@ -128,13 +128,19 @@ describe("globalLeakCheck", () => {
       untagged = sleeper(34);
     } finally {
       // The real suite tag goes back before anything else in this worker spawns.
-      process.env["REAPCHECK_SUITE"] = saved;
+      if (saved === undefined) delete process.env["REAPCHECK_SUITE"];
+      else process.env["REAPCHECK_SUITE"] = saved;
     }
     await until(() => (readStat(tagged.pid)?.comm === "sleep" && readStat(untagged.pid)?.comm === "sleep") || null, "both sleeps");
-    expect(teardown).toThrow(new RegExp(`left 1 tagged process\\(es\\) alive; killed:\\n  pid ${tagged.pid} .*: sleep 33$`));
-    // vitest would exit 0 on a throwing global teardown alone.
-    expect(process.exitCode).toBe(1);
-    process.exitCode = undefined;
+    const codeBefore = process.exitCode;
+    try {
+      expect(teardown).toThrow(new RegExp(`left 1 tagged process\\(es\\) alive; killed:\\n  pid ${tagged.pid} .*: sleep 33$`));
+      // vitest would exit 0 on a throwing global teardown alone.
+      expect(process.exitCode).toBe(1);
+    } finally {
+      // The worker runs other files after this one: a failure here must not become theirs.
+      process.exitCode = codeBefore;
+    }
     if (tagged.exitCode === null && tagged.signalCode === null) await once(tagged, "exit");
     expect(tagged.signalCode).toBe("SIGKILL");
     expect(untagged.exitCode).toBeNull();
