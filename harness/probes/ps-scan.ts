@@ -12,21 +12,24 @@ import type { Probe } from "./probe.js";
 export class PsScan implements Probe {
   readonly name = "ps" as const;
   readonly seesTags = false;
-  // Derived from elapsed milliseconds and the host's uptime, both rounded, and read at moments
-  // that a loaded host (a CI runner with several test files at once) puts up to ~70 ms apart.
+  // Derived from an elapsed time and an uptime read moments apart: pidusage measures every
+  // elapsed of one call against one uptime read of its own, made just after ours.
   readonly starttimeSlackTicks = 10;
 
   async scan(): Promise<ProcessInfo[]> {
     const list = (await psList()).filter((p) => p.pid !== process.pid);
-    const usage = await Promise.allSettled(list.map((p) => pidusage(p.pid)));
-    // pidusage's elapsed is measured against the uptime when it read that pid; bring each back
-    // to that moment with its timestamp, or a slow scan skews every start by the scan's length.
-    const nowMs = Date.now();
+    // One call for every pid. Called once per pid, the calls would share pidusage's one record of
+    // the uptime, each overwriting it while the others read their stat files, and on a loaded
+    // host a start would come out more than 100 ms late. Of many pids, pidusage leaves out those
+    // that ended meanwhile; of one, it rejects instead.
+    const pids = list.map((p) => p.pid);
     const uptimeMs = uptime() * 1000;
-    return list.flatMap((p, i) => {
-      const stat = usage[i];
+    const usage: Partial<Record<number, { elapsed: number; memory: number }>> =
+      pids.length === 0 ? {} : await pidusage(pids).catch((error: unknown) => (pids.length === 1 ? {} : Promise.reject(error)));
+    return list.flatMap((p) => {
+      const stat = usage[p.pid];
       // A process that ended between the two calls is not there any more.
-      if (stat === undefined || stat.status === "rejected") return [];
+      if (stat === undefined || stat === null) return [];
       return [
         {
           pid: p.pid,
@@ -35,8 +38,8 @@ export class PsScan implements Probe {
           sid: -1,
           state: "?",
           // The same ticks-after-boot unit as /proc.
-          starttime: Math.round(((uptimeMs - (nowMs - stat.value.timestamp) - stat.value.elapsed) / 1000) * TICKS_PER_SECOND),
-          rssBytes: stat.value.memory,
+          starttime: Math.round(((uptimeMs - stat.elapsed) / 1000) * TICKS_PER_SECOND),
+          rssBytes: stat.memory,
           args: p.cmd ?? p.name,
           run: null,
           job: null,
