@@ -1413,6 +1413,9 @@ class Engine:
         self._releasing_jobs: dict[asyncio.Task, str] = {}
         self._run_ids = itertools.count(1)
         self._script_ids = itertools.count(1)
+        # The clean-ups of cancelled scripts: shutdown waits for them, so nothing SIGKILLed is
+        # still dying, or unreaped, when the engine exits.
+        self._script_cleanups: set[asyncio.Task] = set()
         self._stopping: asyncio.Task | None = None
 
     # -- commands ---------------------------------------------------------------------------
@@ -1483,6 +1486,8 @@ class Engine:
         if "shutdown-skips-release" not in self.faults:
             for manager in self.managers:
                 await manager.release_all()
+        while self._script_cleanups:
+            await asyncio.gather(*self._script_cleanups, return_exceptions=True)
 
     async def settled(self) -> None:
         while self._releasing:
@@ -1653,7 +1658,10 @@ class Engine:
             code, sig = await asyncio.shield(child.exited)
         except asyncio.CancelledError:
             _send(-child.pid, signal.SIGKILL)  # now, not when the clean-up task gets its turn
-            loop.create_task(end_group()).add_done_callback(_consume)
+            cleanup = loop.create_task(end_group())
+            self._script_cleanups.add(cleanup)
+            cleanup.add_done_callback(self._script_cleanups.discard)
+            cleanup.add_done_callback(_consume)
             out.cancel()
             err.cancel()
             raise
