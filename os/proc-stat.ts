@@ -109,15 +109,21 @@ function openFileLimit(): number {
  * process it was opened on, not to its pid: once that process is reaped every read of it fails
  * (ESRCH), so a recycled pid is never read through another's file. At most a quarter of the
  * open-file limit (and 4,096) is kept, so the rest of the process is never short of files.
+ * Each keeps its last line and what it parsed to: a process that has not run since reads the
+ * same bytes, and comparing them costs less than parsing them again.
  */
-const kept = new Map<number, number>();
+interface KeptFile {
+  fd: number;
+  line: Buffer;
+  stat: ProcStat;
+}
+const kept = new Map<number, KeptFile>();
 const KEEP_AT_MOST = Math.min(4_096, Math.floor(openFileLimit() / 4));
 
-function readFrom(fd: number): ProcStat | null {
+/** One read into a buffer kept for it: readFileSync's stat, allocation and decoding cost more than the read itself. */
+function readLine(fd: number): number | null {
   try {
-    // One read into a buffer kept for it: readFileSync's stat, allocation and decoding cost more
-    // than the read itself.
-    return parseStat(STAT_BYTES, readSync(fd, STAT_BYTES, 0, STAT_BYTES.length, 0));
+    return readSync(fd, STAT_BYTES, 0, STAT_BYTES.length, 0);
   } catch {
     // The process is gone (reaped since the open, or since the file was kept).
     return null;
@@ -127,11 +133,16 @@ function readFrom(fd: number): ProcStat | null {
 export function readStat(pid: number): ProcStat | null {
   const held = kept.get(pid);
   if (held !== undefined) {
-    const stat = readFrom(held);
-    if (stat !== null) return stat;
+    const length = readLine(held.fd);
+    if (length !== null) {
+      if (length === held.line.length && STAT_BYTES.compare(held.line, 0, length, 0, length) === 0) return held.stat;
+      held.line = Buffer.from(STAT_BYTES.subarray(0, length));
+      held.stat = parseStat(STAT_BYTES, length);
+      return held.stat;
+    }
     // Its process was reaped: the pid, if it is in use again, is another process's, read afresh.
     kept.delete(pid);
-    closeSync(held);
+    closeSync(held.fd);
   }
   let fd: number;
   try {
@@ -139,8 +150,13 @@ export function readStat(pid: number): ProcStat | null {
   } catch {
     return null;
   }
-  const stat = readFrom(fd);
-  if (stat !== null && kept.size < KEEP_AT_MOST) kept.set(pid, fd);
+  const length = readLine(fd);
+  if (length === null) {
+    closeSync(fd);
+    return null;
+  }
+  const stat = parseStat(STAT_BYTES, length);
+  if (kept.size < KEEP_AT_MOST) kept.set(pid, { fd, line: Buffer.from(STAT_BYTES.subarray(0, length)), stat });
   else closeSync(fd);
   return stat;
 }
@@ -163,10 +179,10 @@ export function listPids(): number[] {
   }
   if (kept.size > 0) {
     const listed = new Set(pids);
-    for (const [pid, fd] of kept) {
+    for (const [pid, file] of kept) {
       if (listed.has(pid)) continue;
       kept.delete(pid);
-      closeSync(fd);
+      closeSync(file.fd);
     }
   }
   return pids;
