@@ -59,16 +59,18 @@ function signal(target: number, sig: NodeJS.Signals): void {
  * is missed. So the group is believed empty only when the kernel has no such group at all, or
  * when two whole looks a poll apart agree (a group of unreaped zombies stays a group).
  */
-async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: number): Promise<boolean> {
+async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: number, signalled: readonly ProcStat[]): Promise<boolean> {
   const deadline = Date.now() + ms;
   const counted = (p: ProcStat): boolean => !leaderOnly || p.pid === leader;
   const stillIn = (p: ProcStat): boolean => {
     const now = readStat(p.pid);
     return now !== null && now.starttime === p.starttime && now.pgid === pgid && !isZombie(now);
   };
-  let live = liveGroupMembers(pgid).filter(counted);
+  // The members the signal went to, as looked up just before it: one forked since is found by
+  // the whole look that follows their going.
+  let live = signalled.filter(counted);
   // Whole looks in a row that found no one.
-  let emptyLooks = live.length === 0 ? 1 : 0;
+  let emptyLooks = 0;
   for (;;) {
     if (live.length === 0 && (emptyLooks >= 2 || !groupExists(pgid))) return true;
     if (Date.now() >= deadline) return false;
@@ -86,20 +88,22 @@ export async function killGroup(pgid: number, options: KillOptions): Promise<Kil
   // kill(0) and kill(-1) would reach our own group or every process we may signal.
   if (!Number.isInteger(pgid) || pgid <= 1) throw new RangeError(`refusing to signal process group ${pgid}`);
   const target = options.leaderOnly ? pgid : -pgid;
-  /** Signals only a group that still has members and is still ours; false when there is none. */
-  const send = (sig: NodeJS.Signals): boolean => {
+  /** Signals only a group that still has members and is still ours: the members, or null when there is none. */
+  const send = (sig: NodeJS.Signals): ProcStat[] | null => {
     const members = liveGroupMembers(pgid);
-    if (members.length === 0 || !options.owns(members)) return false;
+    if (members.length === 0 || !options.owns(members)) return null;
     signal(target, sig);
-    return true;
+    return members;
   };
-  if (!send("SIGTERM")) return { kind: "gone", signal: "none" };
-  if (await waitEmpty(pgid, pgid, options.leaderOnly, options.graceMs)) {
+  const termed = send("SIGTERM");
+  if (termed === null) return { kind: "gone", signal: "none" };
+  if (await waitEmpty(pgid, pgid, options.leaderOnly, options.graceMs, termed)) {
     return { kind: "gone", signal: "SIGTERM" };
   }
   if (options.escalate) {
-    if (!send("SIGKILL")) return { kind: "gone", signal: "SIGTERM" };
-    if (await waitEmpty(pgid, pgid, options.leaderOnly, SIGKILL_WAIT_MS)) {
+    const killed = send("SIGKILL");
+    if (killed === null) return { kind: "gone", signal: "SIGTERM" };
+    if (await waitEmpty(pgid, pgid, options.leaderOnly, SIGKILL_WAIT_MS, killed)) {
       return { kind: "gone", signal: "SIGKILL" };
     }
   }
