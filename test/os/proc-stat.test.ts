@@ -1,18 +1,30 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { listPids, readStat } from "../../os/proc-stat.js";
 import { waitUntil } from "../../harness/wait-until.js";
 
 const openFiles = (): number => readdirSync("/proc/self/fd").length;
 
+// Every sleeper a test starts, so one whose test failed before killing it is killed all the same.
+const sleepers = new Set<ChildProcess>();
+
 function sleeper(): { pid: number; exited: Promise<unknown> } {
   const child = spawn("sleep", ["30"], { stdio: "ignore" });
-  return { pid: child.pid!, exited: new Promise((resolve) => child.once("exit", resolve)) };
+  sleepers.add(child);
+  const exited = new Promise((resolve) => child.once("exit", resolve)).finally(() => sleepers.delete(child));
+  return { pid: child.pid!, exited };
 }
+
+afterEach(async () => {
+  const left = [...sleepers];
+  for (const child of left) child.kill("SIGKILL");
+  await Promise.all(left.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, "exit") : undefined)));
+});
 
 const dirs: string[] = [];
 afterAll(async () => {
