@@ -20,11 +20,11 @@ export class PsScan implements Probe {
     const list = (await psList()).filter((p) => p.pid !== process.pid);
     // One call for every pid. Called once per pid, the calls would share pidusage's one record of
     // the uptime, each overwriting it while the others read their stat files, and on a loaded
-    // host a start would come out more than 100 ms late. Of many pids, pidusage leaves out those
-    // that ended meanwhile; of one, it rejects instead.
+    // host a start would come out more than 100 ms late. Of many pids, pidusage answers null for
+    // one that ended meanwhile; of one, it rejects instead.
     const pids = list.map((p) => p.pid);
     const uptimeMs = uptime() * 1000;
-    const usage: Partial<Record<number, { elapsed: number; memory: number }>> =
+    const usage: Partial<Record<number, { elapsed: number; memory: number } | null>> =
       pids.length === 0 ? {} : await pidusage(pids).catch((error: unknown) => (pids.length === 1 ? {} : Promise.reject(error)));
     return list.flatMap((p) => {
       const stat = usage[p.pid];
