@@ -179,14 +179,21 @@ def read_env_var(pid: int, name: str) -> str | None:
     return None
 
 
-def live_group_members(pgid: int) -> list[Proc]:
-    """Live (non-zombie) members of a process group."""
+def group_exists(pgid: int) -> bool:
+    """Whether any process, a zombie included, is in the group: signal 0 asks the kernel at once."""
     try:
-        os.killpg(pgid, 0)  # no such group: no scan needed
+        os.killpg(pgid, 0)
     except ProcessLookupError:
-        return []
+        return False
     except PermissionError:
         pass
+    return True
+
+
+def live_group_members(pgid: int) -> list[Proc]:
+    """Live (non-zombie) members of a process group."""
+    if not group_exists(pgid):  # no such group: no scan needed
+        return []
     members = []
     for pid in all_pids():
         stat = read_stat(pid)
@@ -253,10 +260,15 @@ def _send(target: int, sig: signal.Signals) -> None:
 
 
 async def _wait_empty(pgid: int, leader_only: bool, seconds: float) -> bool:
+    """A look finds no one only as of its listing of /proc: a member forked while it reads (a
+    dying leader's last child) is missed. So the group is empty only when the kernel has no such
+    group, or when two looks a poll apart agree (a group of unreaped zombies stays a group)."""
     deadline = time.monotonic() + seconds
+    empty_looks = 0
     while True:
         live = [p for p in live_group_members(pgid) if not leader_only or p.pid == pgid]
-        if not live:
+        empty_looks = 0 if live else empty_looks + 1
+        if not live and (empty_looks >= 2 or not group_exists(pgid)):
             return True
         if time.monotonic() >= deadline:
             return False

@@ -39,6 +39,29 @@ describe("the Python engine", () => {
     expect(result.rules.filter((r) => r.verdict !== "pass")).toEqual([]);
   });
 
+  it("its kill_group finds a member forked into the group after the SIGTERM, and SIGKILLs it", async () => {
+    // As the reference engine's test of killGroup: on SIGTERM the leader starts a child that
+    // ignores TERM, in its group, and exits, so every member seen before the signal is gone while
+    // the group is not empty. A single look at /proc taken while the child is forked misses it.
+    const driver = `
+import asyncio, os, subprocess, sys
+sys.path.insert(0, ${JSON.stringify(join(PACKAGE_ROOT, "examples/python-engine"))})
+import engine
+script = """trap '(trap "" TERM; exec sleep 30) & exit 0' TERM; echo ready; while :; do sleep 0.05; done"""
+leader = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, start_new_session=True)
+leader.stdout.readline()
+owns = engine.led_by(leader.pid, engine.read_stat(leader.pid).starttime)
+result = asyncio.run(engine.kill_group(leader.pid, grace_s=1.0, owns=owns))
+left = [p.pid for p in engine.live_group_members(leader.pid)]
+try:
+    os.killpg(leader.pid, 9)
+except ProcessLookupError:
+    pass
+print(result.gone, result.signal, left)`;
+    const out = execFileSync(interpreter, ["-S", "-c", driver], { encoding: "utf8" }).trim();
+    expect(out).toBe("True SIGKILL []");
+  });
+
   it("fails the reference report's bug, exit-abandon-skips-release, naming released and the surviving chain", async () => {
     const result = await gate(scenarios("exit-abandon"), { engine: python, faults: ["exit-abandon-skips-release"] });
     expect(verdicts(result)).toEqual({ "exit-abandon": "fail" });
