@@ -13,8 +13,10 @@ export class PsScan implements Probe {
   readonly name = "ps" as const;
   readonly seesTags = false;
   // Derived from an elapsed time and an uptime read moments apart: pidusage measures every
-  // elapsed of one call against one uptime read of its own, made just after ours.
-  readonly starttimeSlackTicks = 10;
+  // elapsed of one call against one uptime read of its own, made asynchronously just after ours.
+  // On a CI runner with four test files at once that read has come 110 ms late; half a second
+  // covers it, and no pid comes back to another process within half a second of its start.
+  readonly starttimeSlackTicks = 50;
 
   async scan(): Promise<ProcessInfo[]> {
     const list = (await psList()).filter((p) => p.pid !== process.pid);
