@@ -7,7 +7,7 @@ import { scratchEngine } from "./describe-engine.js";
 import type { EngineCommand } from "./engine-command.js";
 import type { EngineProcess } from "./engine-process.js";
 import type { Probe } from "./probes/probe.js";
-import { isAlive } from "../result/process.js";
+import { type ProcessInfo, isAlive } from "../result/process.js";
 import { waitUntil } from "./wait-until.js";
 
 export const CONFORMANCE_RULES = [
@@ -36,6 +36,13 @@ export interface ConformanceResult {
 
 /** How long an exited engine's processes may take to die before they count as left behind. */
 const SETTLE_MS = 1_000;
+/**
+ * How much longer one may take that is already in the kernel's exit path: its memory is gone
+ * (no resident page, no command line left to read), so it can never run again, but on a loaded
+ * host the rest of its exit has taken more than the settle. One still alive then is reported.
+ */
+const EXITING_MS = 5_000;
+const exiting = (p: ProcessInfo): boolean => p.rssBytes === 0;
 
 /** How long each rule waits for the engine (a reply, an event, an exit), by default. */
 const WAIT_MS = 10_000;
@@ -87,8 +94,11 @@ async function open(command: EngineCommand, probe: Probe, waitMs: number): Promi
       // An engine may exit the moment it has SIGKILLed its last process, which then still needs
       // its turn to die: what is gone a moment later was not left behind.
       if (!scratch.engine.isAlive) {
-        const mine = async (): Promise<boolean> => (await probe.scan()).some((p) => p.run === scratch.run && isAlive(p));
-        await waitUntil(mine, (alive) => !alive, { deadlineMs: SETTLE_MS });
+        const mine = async (): Promise<ProcessInfo[]> => (await probe.scan()).filter((p) => p.run === scratch.run && isAlive(p));
+        const settled = await waitUntil(mine, (alive) => alive.length === 0, { deadlineMs: SETTLE_MS });
+        if (!settled.ok && settled.value.every(exiting)) {
+          await waitUntil(mine, (alive) => alive.length === 0 || !alive.every(exiting), { deadlineMs: EXITING_MS });
+        }
       }
       const left = await scratch.close(waitMs);
       return { left: left.length, what: left.map((p) => `pid ${p.pid} ${p.args.slice(0, 60)}`).join(", ") };
