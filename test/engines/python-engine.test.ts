@@ -49,15 +49,16 @@ sys.path.insert(0, ${JSON.stringify(join(PACKAGE_ROOT, "examples/python-engine")
 import engine
 script = """trap '(trap "" TERM; exec sleep 30) & exit 0' TERM; echo ready; while :; do sleep 0.05; done"""
 leader = subprocess.Popen(["sh", "-c", script], stdout=subprocess.PIPE, start_new_session=True)
-leader.stdout.readline()
-owns = engine.led_by(leader.pid, engine.read_stat(leader.pid).starttime)
-result = asyncio.run(engine.kill_group(leader.pid, grace_s=1.0, owns=owns))
-left = [p.pid for p in engine.live_group_members(leader.pid)]
 try:
-    os.killpg(leader.pid, 9)
-except ProcessLookupError:
-    pass
-print(result.gone, result.signal, left)`;
+    leader.stdout.readline()
+    owns = engine.led_by(leader.pid, engine.read_stat(leader.pid).starttime)
+    result = asyncio.run(engine.kill_group(leader.pid, grace_s=1.0, owns=owns))
+    print(result.gone, result.signal, [p.pid for p in engine.live_group_members(leader.pid)])
+finally:
+    try:
+        os.killpg(leader.pid, 9)
+    except ProcessLookupError:
+        pass`;
     const out = execFileSync(interpreter, ["-S", "-c", driver], { encoding: "utf8" }).trim();
     expect(out).toBe("True SIGKILL []");
   });
