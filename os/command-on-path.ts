@@ -3,8 +3,8 @@
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 
-export function onPath(command: string, path = process.env.PATH ?? ""): boolean {
-  return path.split(delimiter).some((dir) => {
+export function onPath(command: string): boolean {
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
     try {
       accessSync(join(dir, command), constants.X_OK);
       return true;
