@@ -1,5 +1,5 @@
 // `npm run build` on a tree that has not changed since the last build: how long it takes, and
-// whether it rewrote anything. tsc is incremental (dist/.tsbuildinfo) and the startup snapshots
+// whether it rewrote anything. tsc runs in build mode (dist/.tsbuildinfo) and the startup snapshots
 // are made again only when their bundle or node changed, so the answer should be nothing.
 import { execFileSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
