@@ -59,9 +59,10 @@ function signal(target: number, sig: NodeJS.Signals): void {
  * is missed. So the group is believed empty only when the kernel has no such group at all, or
  * when two whole looks a poll apart agree (a group of unreaped zombies stays a group).
  */
-async function waitEmpty(pgid: number, leader: number, leaderOnly: boolean, ms: number, signalled: readonly ProcStat[]): Promise<boolean> {
+async function waitEmpty(pgid: number, leaderOnly: boolean, ms: number, signalled: readonly ProcStat[]): Promise<boolean> {
   const deadline = Date.now() + ms;
-  const counted = (p: ProcStat): boolean => !leaderOnly || p.pid === leader;
+  // A group's leader is the process whose pid is its number.
+  const counted = (p: ProcStat): boolean => !leaderOnly || p.pid === pgid;
   const stillIn = (p: ProcStat): boolean => {
     const now = readStat(p.pid);
     return now !== null && now.starttime === p.starttime && now.pgid === pgid && !isZombie(now);
@@ -97,13 +98,13 @@ export async function killGroup(pgid: number, options: KillOptions): Promise<Kil
   };
   const termed = send("SIGTERM");
   if (termed === null) return { kind: "gone", signal: "none" };
-  if (await waitEmpty(pgid, pgid, options.leaderOnly, options.graceMs, termed)) {
+  if (await waitEmpty(pgid, options.leaderOnly, options.graceMs, termed)) {
     return { kind: "gone", signal: "SIGTERM" };
   }
   if (options.escalate) {
     const killed = send("SIGKILL");
     if (killed === null) return { kind: "gone", signal: "SIGTERM" };
-    if (await waitEmpty(pgid, pgid, options.leaderOnly, SIGKILL_WAIT_MS, killed)) {
+    if (await waitEmpty(pgid, options.leaderOnly, SIGKILL_WAIT_MS, killed)) {
       return { kind: "gone", signal: "SIGKILL" };
     }
   }
