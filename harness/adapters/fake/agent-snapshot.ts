@@ -1,5 +1,6 @@
 // The fake ACP adapter's entry as a V8 startup snapshot: the SDK and zod are loaded once, when
 // `npm run build` makes the snapshot, instead of at every start of every chain.
+import "../../../protocol/zod-jitless.js";
 import { dirname, join } from "node:path";
 import { startupSnapshot } from "node:v8";
 import { runAgent } from "./acp-agent.js";

@@ -1,4 +1,5 @@
 // The fake ACP adapter's entry when it starts without a startup snapshot: node loads the SDK.
+import "../../../protocol/zod-jitless.js";
 import { fileURLToPath } from "node:url";
 import { runAgent } from "./acp-agent.js";
 
