@@ -1,5 +1,6 @@
-// The fake chain's CLI: perl where perl is on PATH, node's cli.js where it is not. Either way it
-// holds its ballast resident and keeps SIGTERM ignored when told to.
+// The fake chain's CLI, and the escapees it starts for `setsid` and `double-fork`: perl where perl
+// is on PATH, node where it is not. Either way each holds its ballast resident and keeps SIGTERM
+// ignored when told to, and an escapee is in a session of its own.
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,8 +10,9 @@ import { AcpClient } from "../../acp/acp-client.js";
 import { fakeProfile } from "../../harness/adapters/registry.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onPath } from "../../os/command-on-path.js";
-import { isSameProcessAlive, liveGroupMembers } from "../../os/proc-stat.js";
+import { isSameProcessAlive, liveGroupMembers, liveWithEnv } from "../../os/proc-stat.js";
 import { BEHAVIOUR_ENV } from "../../protocol/adapter-launch.js";
+import { RUN_TAG } from "../../protocol/tags.js";
 
 const MiB = 1024 * 1024;
 const dirs: string[] = [];
@@ -26,43 +28,76 @@ async function pathWithoutPerl(): Promise<string> {
   return dir;
 }
 
-/** Starts a fake chain with 16 MB of ballast and SIGTERM ignored, up to a session; returns its CLI as /proc shows it. */
-async function cliOfChain(path: string): Promise<{ args: string; rssBytes: number; outlivesTerm: boolean }> {
+interface Seen {
+  args: string;
+  rssBytes: number;
+  outlivesTerm: boolean;
+  /** Whether it leads a session of its own. */
+  ownSession: boolean;
+}
+
+/** A process as /proc shows it, sent SIGTERM to see whether it outlives it. */
+async function look(p: { pid: number; starttime: number; sid: number }): Promise<Seen> {
+  const args = (await readFile(`/proc/${p.pid}/cmdline`, "latin1")).split("\0").join(" ");
+  const status = await readFile(`/proc/${p.pid}/status`, "latin1");
+  const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
+  process.kill(p.pid, "SIGTERM");
+  await sleep(300);
+  return { args, rssBytes: rssKb * 1024, outlivesTerm: isSameProcessAlive(p.pid, p.starttime), ownSession: p.sid === p.pid };
+}
+
+/**
+ * Starts a fake chain with 16 MB of ballast and SIGTERM ignored, up to a session, with `escape`;
+ * returns its CLI and its escapee (found by the run tag it carries: it left the group).
+ */
+async function chain(path: string, escape = "none"): Promise<{ cli: Seen; escapee: Seen | null }> {
   const launch = fakeProfile.launch();
-  const env = { ...process.env, PATH: path, [BEHAVIOUR_ENV.ballastMb]: "16", [BEHAVIOUR_ENV.ignoreSigterm]: "1" };
+  const run = `fake-cli-test-${process.pid}-${escape}-${path.length}`;
+  const env = { ...process.env, PATH: path, [RUN_TAG]: run, [BEHAVIOUR_ENV.ballastMb]: "16", [BEHAVIOUR_ENV.ignoreSigterm]: "1", [BEHAVIOUR_ENV.escape]: escape };
   const child = spawn(launch.command, launch.args, { detached: true, stdio: ["pipe", "pipe", "inherit"], env });
   const root = child.pid!;
   try {
     const client = new AcpClient(child.stdin, child.stdout);
     await client.initialize(10_000);
-    // session/new is answered only once the CLI has said it is ready.
+    // session/new is answered only once the CLI has said it is ready, its escapee started.
     await client.newSession(tmpdir(), 10_000);
     const members = liveGroupMembers(root);
     const agent = members.find((m) => m.ppid === root)!;
-    const cli = members.find((m) => m.ppid === agent.pid)!;
-    const args = (await readFile(`/proc/${cli.pid}/cmdline`, "latin1")).split("\0").join(" ");
-    const status = await readFile(`/proc/${cli.pid}/status`, "latin1");
-    const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
-    process.kill(cli.pid, "SIGTERM");
-    await sleep(300);
-    return { args, rssBytes: rssKb * 1024, outlivesTerm: isSameProcessAlive(cli.pid, cli.starttime) };
+    const cli = await look(members.find((m) => m.ppid === agent.pid)!);
+    const escaped = liveWithEnv(RUN_TAG, (v) => v === run).filter((p) => p.pgid !== root);
+    return { cli, escapee: escaped.length === 1 ? await look(escaped[0]!) : null };
   } finally {
     process.kill(-root, "SIGKILL");
+    for (const p of liveWithEnv(RUN_TAG, (v) => v === run)) process.kill(p.pid, "SIGKILL");
   }
 }
 
 describe("the fake chain's CLI", () => {
   it.skipIf(!onPath("perl"))("is perl where perl is on PATH: named fake-cli, its ballast resident, SIGTERM ignored", async () => {
-    const cli = await cliOfChain(process.env.PATH ?? "");
+    const { cli } = await chain(process.env.PATH ?? "");
     expect(cli.args).toMatch(/^fake-cli -e /);
     expect(cli.rssBytes).toBeGreaterThan(16 * MiB);
     expect(cli.outlivesTerm).toBe(true);
   });
 
   it("is node running cli.js where perl is not, with the same ballast and the same SIGTERM", async () => {
-    const cli = await cliOfChain(await pathWithoutPerl());
+    const { cli } = await chain(await pathWithoutPerl());
     expect(cli.args).toMatch(/node .*fake\/cli\.js/);
     expect(cli.rssBytes).toBeGreaterThan(16 * MiB);
     expect(cli.outlivesTerm).toBe(true);
+  });
+});
+
+describe.each(["setsid", "double-fork"])("the fake CLI's %s escapee", (escape) => {
+  it.skipIf(!onPath("perl"))("is perl where perl is on PATH: named fake-escapee, in a session of its own, its ballast resident, SIGTERM ignored", async () => {
+    const { escapee } = await chain(process.env.PATH ?? "", escape);
+    expect(escapee).toMatchObject({ args: expect.stringMatching(/^fake-escapee -e /), ownSession: true, outlivesTerm: true });
+    expect(escapee!.rssBytes).toBeGreaterThan(16 * MiB);
+  });
+
+  it("is node running escapee.js where perl is not, alike", async () => {
+    const { escapee } = await chain(await pathWithoutPerl(), escape);
+    expect(escapee).toMatchObject({ args: expect.stringMatching(/node .*fake\/escapee\.js/), ownSession: true, outlivesTerm: true });
+    expect(escapee!.rssBytes).toBeGreaterThan(16 * MiB);
   });
 });

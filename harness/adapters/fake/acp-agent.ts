@@ -5,30 +5,21 @@ import { randomUUID } from "node:crypto";
 import { Readable, Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PROTOCOL_VERSION, RequestError, agent, ndJsonStream } from "@agentclientprotocol/sdk";
-import { onPath } from "../../../os/command-on-path.js";
 import type { AgentBehaviour } from "../../../protocol/model.js";
 import { holdBallast, readKnobs, stayAlive } from "./knobs.js";
+import { type Launch, argv0Of, perlWaiter } from "./perl-waiter.js";
 
-/**
- * What the CLI does without an escape to make, in perl: ignore SIGTERM if told to, hold the
- * ballast (written, so resident), say it is ready, and wait for a signal. A node start is a third
- * of a fake chain's CPU, perl's a hundredth, and the gate starts hundreds of chains. It runs as
- * "fake-cli" (its argv[0]), so the process table names it first, before the script.
- */
-const PERL_CLI = `$SIG{TERM}="IGNORE" if $ARGV[0];our $b="x" x ($ARGV[1]<<20);$|=1;print "ready\\n";sleep while 1`;
-
-/** The CLI's command: perl where it is on PATH and has only to wait, node running cli.js otherwise. */
-function cliCommand(knobs: AgentBehaviour, cliPath: string): { command: string; args: string[]; argv0?: string } {
-  if (knobs.escape !== "none" || !onPath("perl")) return { command: process.execPath, args: [cliPath] };
-  return { command: "perl", args: ["-e", PERL_CLI, knobs.ignoreSigterm ? "1" : "0", String(knobs.ballastMb)], argv0: "fake-cli" };
+/** The CLI's command: the perl waiter where it has only to wait, node running cli.js otherwise. */
+function cliCommand(knobs: AgentBehaviour, cliPath: string): Launch {
+  return (knobs.escape === "none" ? perlWaiter(knobs, "fake-cli") : null) ?? { command: process.execPath, args: [cliPath] };
 }
 
 /** Runs the agent in this process, with `cliPath` as the CLI it drives. */
 export function runAgent(cliPath: string): void {
   const knobs = readKnobs(process.env);
   holdBallast(knobs.ballastMb);
-  const { command, args, argv0 } = cliCommand(knobs, cliPath);
-  const cli = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], ...(argv0 === undefined ? {} : { argv0 }) });
+  const command = cliCommand(knobs, cliPath);
+  const cli = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "inherit"], ...argv0Of(command) });
   const cliReady = new Promise((resolve) => cli.stdout.once("data", resolve));
   stayAlive(knobs);
 

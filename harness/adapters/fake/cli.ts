@@ -4,11 +4,13 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { holdBallast, readKnobs, stayAlive } from "./knobs.js";
+import { type Launch, argv0Of, perlWaiter } from "./perl-waiter.js";
 
 const knobs = readKnobs(process.env);
 holdBallast(knobs.ballastMb);
 stayAlive(knobs);
 
+/** node's escapee, where perl is not on PATH. */
 const escapee = fileURLToPath(new URL("./escapee.js", import.meta.url));
 
 function escape(): Promise<unknown> {
@@ -17,7 +19,8 @@ function escape(): Promise<unknown> {
       return Promise.resolve();
     case "setsid": {
       // detached: the child calls setsid(), so it is in a new session and group of its own.
-      const child = spawn(process.execPath, [escapee], { detached: true, stdio: "ignore" });
+      const waiter: Launch = perlWaiter(knobs, "fake-escapee") ?? { command: process.execPath, args: [escapee] };
+      const child = spawn(waiter.command, waiter.args, { detached: true, stdio: "ignore", ...argv0Of(waiter) });
       child.unref();
       return new Promise((resolve) => child.once("spawn", resolve));
     }
@@ -41,8 +44,11 @@ function escape(): Promise<unknown> {
       // An intermediate starts the escapee in its own session and exits at once: the escapee is
       // reparented away from the chain as well as out of its group.
       const script = `require("child_process").spawn(process.execPath, [${JSON.stringify(escapee)}], { detached: true, stdio: "ignore" }).unref()`;
-      const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
-      return new Promise((resolve) => child.once("exit", resolve));
+      const waiter: Launch = perlWaiter(knobs, "fake-escapee", true) ?? { command: process.execPath, args: ["-e", script] };
+      const child = spawn(waiter.command, waiter.args, { stdio: "ignore", ...argv0Of(waiter) });
+      return new Promise((resolve, reject) =>
+        child.once("exit", (code, signal) => (code === 0 ? resolve(undefined) : reject(new Error(`the intermediate exited (${signal ?? code})`)))),
+      );
     }
   }
 }
