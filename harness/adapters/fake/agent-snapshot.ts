@@ -3,8 +3,10 @@
 import "../../../protocol/zod-jitless.js";
 import { dirname, join } from "node:path";
 import { startupSnapshot } from "node:v8";
+import { loadWebStreamAdapters } from "../../../acp/web-streams.js";
 import { runAgent } from "./acp-agent.js";
 
+loadWebStreamAdapters();
 startupSnapshot.setDeserializeMainFunction(() => {
   // The blob lies beside cli.js; the flag that named it is the only path this process is given.
   const blob = process.execArgv[process.execArgv.indexOf("--snapshot-blob") + 1] ?? "";
