@@ -34,25 +34,28 @@ interface Seen {
   outlivesTerm: boolean;
   /** Whether it leads a session of its own. */
   ownSession: boolean;
+  ppid: number;
 }
 
 /** A process as /proc shows it, sent SIGTERM to see whether it outlives it. */
-async function look(p: { pid: number; starttime: number; sid: number }): Promise<Seen> {
+async function look(p: { pid: number; ppid: number; starttime: number; sid: number }): Promise<Seen> {
   const args = (await readFile(`/proc/${p.pid}/cmdline`, "latin1")).split("\0").join(" ");
   const status = await readFile(`/proc/${p.pid}/status`, "latin1");
   const rssKb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
   process.kill(p.pid, "SIGTERM");
   await sleep(300);
-  return { args, rssBytes: rssKb * 1024, outlivesTerm: isSameProcessAlive(p.pid, p.starttime), ownSession: p.sid === p.pid };
+  return { args, rssBytes: rssKb * 1024, outlivesTerm: isSameProcessAlive(p.pid, p.starttime), ownSession: p.sid === p.pid, ppid: p.ppid };
 }
 
 /**
  * Starts a fake chain with 16 MB of ballast and SIGTERM ignored, up to a session, with `escape`;
  * returns its CLI and its escapee (found by the run tag it carries: it left the group).
  */
-async function chain(path: string, escape = "none"): Promise<{ cli: Seen; escapee: Seen | null }> {
+let chains = 0;
+
+async function chain(path: string, escape = "none"): Promise<{ cli: Seen & { pid: number }; escapee: Seen | null }> {
   const launch = fakeProfile.launch();
-  const run = `fake-cli-test-${process.pid}-${escape}-${path.length}`;
+  const run = `fake-cli-test-${process.pid}-${++chains}`;
   const env = { ...process.env, PATH: path, [RUN_TAG]: run, [BEHAVIOUR_ENV.ballastMb]: "16", [BEHAVIOUR_ENV.ignoreSigterm]: "1", [BEHAVIOUR_ENV.escape]: escape };
   const child = spawn(launch.command, launch.args, { detached: true, stdio: ["pipe", "pipe", "inherit"], env });
   const root = child.pid!;
@@ -63,7 +66,8 @@ async function chain(path: string, escape = "none"): Promise<{ cli: Seen; escape
     await client.newSession(tmpdir(), 10_000);
     const members = liveGroupMembers(root);
     const agent = members.find((m) => m.ppid === root)!;
-    const cli = await look(members.find((m) => m.ppid === agent.pid)!);
+    const cliStat = members.find((m) => m.ppid === agent.pid)!;
+    const cli = { ...(await look(cliStat)), pid: cliStat.pid };
     const escaped = liveWithEnv(RUN_TAG, (v) => v === run).filter((p) => p.pgid !== root);
     return { cli, escapee: escaped.length === 1 ? await look(escaped[0]!) : null };
   } finally {
@@ -88,16 +92,21 @@ describe("the fake chain's CLI", () => {
   });
 });
 
-describe.each(["setsid", "double-fork"])("the fake CLI's %s escapee", (escape) => {
+describe.each([
+  { escape: "setsid", reparented: false },
+  { escape: "double-fork", reparented: true },
+])("the fake CLI's $escape escapee", ({ escape, reparented }) => {
   it.skipIf(!onPath("perl"))("is perl where perl is on PATH: named fake-escapee, in a session of its own, its ballast resident, SIGTERM ignored", async () => {
-    const { escapee } = await chain(process.env.PATH ?? "", escape);
+    const { cli, escapee } = await chain(process.env.PATH ?? "", escape);
     expect(escapee).toMatchObject({ args: expect.stringMatching(/^fake-escapee -e /), ownSession: true, outlivesTerm: true });
     expect(escapee!.rssBytes).toBeGreaterThan(16 * MiB);
+    expect(escapee!.ppid !== cli.pid).toBe(reparented);
   });
 
   it("is node running escapee.js where perl is not, alike", async () => {
-    const { escapee } = await chain(await pathWithoutPerl(), escape);
+    const { cli, escapee } = await chain(await pathWithoutPerl(), escape);
     expect(escapee).toMatchObject({ args: expect.stringMatching(/node .*fake\/escapee\.js/), ownSession: true, outlivesTerm: true });
     expect(escapee!.rssBytes).toBeGreaterThan(16 * MiB);
+    expect(escapee!.ppid !== cli.pid).toBe(reparented);
   });
 });

@@ -7,8 +7,11 @@ import type { AgentBehaviour } from "../../../protocol/model.js";
 
 const WAIT = `$SIG{TERM}="IGNORE" if $ARGV[0];our $b="x" x ($ARGV[1]<<20);$|=1;print "ready\\n";sleep while 1`;
 
-/** A double fork: the starter exits at once, and the child it left makes a session of its own. */
-const LEAVE = `use POSIX ();defined(my $p=fork) or die "fork: $!";exit if $p;POSIX::setsid() or die "setsid: $!";`;
+/**
+ * A double fork: the child makes a session of its own, and the starter exits once it has (0), or
+ * once the child died before it could (1), so whoever waits on the starter knows the child is out.
+ */
+const LEAVE = `use POSIX ();pipe(my $r,my $w) or die "pipe: $!";defined(my $p=fork) or die "fork: $!";if($p){close $w;exit(sysread($r,my $x,1)==1?0:1)}close $r;POSIX::setsid() or die "setsid: $!";syswrite $w,"1";close $w;`;
 
 /** A command to spawn, and the argv[0] it runs under where that is not the command. */
 export interface Launch {
