@@ -1,10 +1,11 @@
 // `reapcheck mutate`: the gate once per fault; exits 0 only if every fault is caught by the
-// invariant named for it and the clean run passes.
+// invariant named for it and the clean run passes, 1 if a fault is missed or the clean run fails,
+// 2 if a row is undecided because a scenario could not run to its end.
 import type { Command } from "commander";
 import { type Fault, parseFaults } from "../protocol/faults.js";
 import { profileNamed } from "../harness/adapters/registry.js";
 import { DEFAULT_PER_ENGINE } from "../harness/gate.js";
-import { defaultMutateConcurrency, mutateTable, runMutate } from "../harness/mutate.js";
+import { defaultMutateConcurrency, mutateTable, outcomeWord, runMutate } from "../harness/mutate.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../harness/runner.js";
 import { exitCodeFor } from "../result/exit-code.js";
@@ -56,7 +57,7 @@ export function registerMutate(program: Command): void {
           ...(flags.perEngine === undefined ? {} : { perEngine: flags.perEngine }),
         },
         flags.targeted === true,
-        flags.json === true ? undefined : (row) => console.error(`${row.caught ? "caught" : "MISSED"} ${row.fault}`),
+        flags.json === true ? undefined : (row) => console.error(`${outcomeWord(row.outcome)} ${row.fault}`),
       );
       console.log(flags.json === true ? JSON.stringify(result, null, 2) : mutateTable(result));
       process.exitCode = exitCodeFor(result.verdict);

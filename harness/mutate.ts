@@ -1,5 +1,6 @@
 // Gate power: run the gate with each fault switched on and show that the invariant named for
-// that fault fires. A fault no scenario catches is a hole in the gate.
+// that fault fires. A fault no scenario catches, when every scenario ran to its end, is a hole in
+// the gate; when one could not, the row is undecided, never a hole and never a pass.
 import type { Fault } from "../protocol/faults.js";
 import type { Capabilities } from "../protocol/messages.js";
 import type { ScenarioResult, Verdict } from "../result/result.js";
@@ -38,13 +39,21 @@ export const FAULT_TARGETS: Readonly<Record<Fault, { invariant: InvariantName; s
  */
 export const defaultMutateConcurrency = (): number => 4 * defaultConcurrency();
 
+/** What one fault's gate showed. */
+export type FaultOutcome =
+  /** The invariant named for the fault fired in some scenario. */
+  | { kind: "caught" }
+  /** Every scenario ran to its end and none fired it: a hole in the gate. */
+  | { kind: "missed" }
+  /** Not caught, but these scenarios could not run to their end, so any of them might have caught it. */
+  | { kind: "undecided"; errored: { scenario: string; error: string }[] };
+
 export interface FaultRow {
   fault: Fault;
   expected: InvariantName;
   /** Scenarios that failed under the fault, with the invariants that fired in each. */
   caughtBy: { scenario: string; invariants: string[] }[];
-  /** Caught by the invariant named for it. */
-  caught: boolean;
+  outcome: FaultOutcome;
 }
 
 export interface MutateResult {
@@ -56,14 +65,35 @@ export interface MutateResult {
   notImplemented: Fault[];
   /** Scenarios the engine cannot run, with what it lacks. */
   skipped: { scenario: string; reason: string }[];
-  verdict: "pass" | "fail";
+  /** fail: the clean run failed or a fault was missed; error: otherwise, something undecided. */
+  verdict: Verdict;
 }
 
 function firedIn(result: ScenarioResult): string[] {
   const fired = new Set(result.checks.filter((c) => !c.ok).map((c) => c.invariant as string));
   if (result.reaped.length > 0) fired.add("left-behind");
-  if (result.verdict === "error") fired.add("error");
+  if (result.error !== null) fired.add("error");
   return [...fired];
+}
+
+/** The row for one fault from its gate's results. */
+export function faultRow(fault: Fault, results: readonly ScenarioResult[]): FaultRow {
+  const expected = FAULT_TARGETS[fault].invariant;
+  const caughtBy = results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
+  // A scenario that erred, even one that also leaked, may not have reached its checks.
+  const errored = results.flatMap((r) => (r.error === null ? [] : [{ scenario: r.scenario, error: r.error }]));
+  const outcome: FaultOutcome = caughtBy.some((c) => c.invariants.includes(expected))
+    ? { kind: "caught" }
+    : errored.length > 0
+      ? { kind: "undecided", errored }
+      : { kind: "missed" };
+  return { fault, expected, caughtBy, outcome };
+}
+
+export function mutateVerdict(clean: Verdict, rows: readonly FaultRow[]): Verdict {
+  if (clean === "fail" || rows.some((r) => r.outcome.kind === "missed")) return "fail";
+  if (clean === "error" || rows.some((r) => r.outcome.kind === "undecided")) return "error";
+  return "pass";
 }
 
 /**
@@ -93,8 +123,7 @@ export async function runMutate(
       const target = FAULT_TARGETS[fault];
       const selected = targeted ? scenarios.filter((s) => target.scenarios.includes(s.id)) : scenarios;
       return runGate(selected, { ...options, faults: [fault], slots }).then((gate) => {
-        const caughtBy = gate.results.filter((r) => r.verdict !== "pass").map((r) => ({ scenario: r.scenario, invariants: firedIn(r) }));
-        const row: FaultRow = { fault, expected: target.invariant, caughtBy, caught: caughtBy.some((c) => c.invariants.includes(target.invariant)) };
+        const row = faultRow(fault, gate.results);
         onRow?.(row);
         return row;
       });
@@ -107,7 +136,7 @@ export async function runMutate(
     rows,
     notImplemented,
     skipped,
-    verdict: clean.verdict === "pass" && rows.every((r) => r.caught) ? "pass" : "fail",
+    verdict: mutateVerdict(clean.verdict, rows),
   };
 }
 
@@ -115,15 +144,41 @@ export function mutateTable(result: MutateResult): string {
   const lines = [
     `clean run: ${result.clean}${result.cleanFailures.length > 0 ? ` (${result.cleanFailures.map((f) => `${f.scenario}: ${f.error ?? f.invariants.join(", ")}`).join("; ")})` : ""}`,
     "",
-    `${"fault".padEnd(34)} ${"caught".padEnd(7)} ${"expected invariant".padEnd(20)} caught by`,
+    `${"fault".padEnd(34)} ${"outcome".padEnd(9)} ${"expected invariant".padEnd(20)} caught by`,
   ];
-  for (const row of result.rows) {
-    const by = row.caughtBy.map((c) => `${c.scenario} (${c.invariants.join(", ")})`).join("; ") || "nothing: a hole in the gate";
-    lines.push(`${row.fault.padEnd(34)} ${(row.caught ? "yes" : "NO").padEnd(7)} ${row.expected.padEnd(20)} ${by}`);
-  }
-  for (const fault of result.notImplemented) lines.push(`${fault.padEnd(34)} ${"-".padEnd(7)} not implemented by the engine`);
+  for (const row of result.rows) lines.push(`${row.fault.padEnd(34)} ${outcomeWord(row.outcome).padEnd(9)} ${row.expected.padEnd(20)} ${outcomeText(row)}`);
+  for (const fault of result.notImplemented) lines.push(`${fault.padEnd(34)} ${"-".padEnd(9)} not implemented by the engine`);
   for (const skip of result.skipped) lines.push(`skipped scenario ${skip.scenario}: ${skip.reason}`);
-  const caught = result.rows.filter((r) => r.caught).length;
-  lines.push("", `reapcheck mutate: ${caught} of ${result.rows.length} faults caught, clean run ${result.clean}`);
+  const count = (kind: FaultOutcome["kind"]): number => result.rows.filter((r) => r.outcome.kind === kind).length;
+  const undecided = count("undecided") > 0 ? `, ${count("undecided")} undecided (a scenario could not run to its end)` : "";
+  lines.push("", `reapcheck mutate: ${count("caught")} of ${result.rows.length} faults caught${undecided}, clean run ${result.clean}`);
   return lines.join("\n");
+}
+
+/** The progress line's and the table's word for an outcome. */
+export function outcomeWord(outcome: FaultOutcome): string {
+  switch (outcome.kind) {
+    case "caught":
+      return "caught";
+    case "missed":
+      return "MISSED";
+    case "undecided":
+      return "undecided";
+  }
+}
+
+function outcomeText(row: FaultRow): string {
+  const named = (by: FaultRow["caughtBy"]): string => by.map((c) => `${c.scenario} (${c.invariants.join(", ")})`).join("; ");
+  switch (row.outcome.kind) {
+    case "caught":
+      return named(row.caughtBy);
+    case "missed":
+      return row.caughtBy.length === 0 ? "nothing: a hole in the gate" : `${named(row.caughtBy)}, but not by ${row.expected}: a hole in the gate`;
+    case "undecided": {
+      const errors = row.outcome.errored.map((e) => `${e.scenario}: ${e.error.split("\n")[0]!.slice(0, 160)}`).join("; ");
+      // What else fired is worth naming; that a scenario erred, the line has said.
+      const fired = named(row.caughtBy.map((c) => ({ ...c, invariants: c.invariants.filter((i) => i !== "error") })).filter((c) => c.invariants.length > 0));
+      return `undecided, a scenario could not run to its end (${errors})${fired === "" ? "" : `; fired: ${fired}`}`;
+    }
+  }
 }

@@ -61,7 +61,7 @@ export async function speedBench(full: boolean): Promise<{ rows: BenchRow[]; fig
     const engine = await engineUnderTest(undefined, all, options.probe);
     const mutate = await seconds(
       () => runMutate(scenarios, all, { ...options, engine: engine.command, capabilities: engine.hello.capabilities, concurrency: defaultMutateConcurrency() }, false),
-      (r) => (r.verdict === "pass" ? null : `mutate did not catch every fault: ${r.rows.filter((row) => !row.caught).map((row) => row.fault).join(", ")}`),
+      (r) => (r.verdict === "pass" ? null : `mutate did not catch every fault: ${r.rows.filter((row) => row.outcome.kind !== "caught").map((row) => row.fault).join(", ")}`),
     );
     figures.push({ name: `full mutate, ${all.length} faults × ${scenarios.length} scenarios`, value: mutate, unit: "s", goal: "≤ 60 s", met: mutate <= 60 });
   }

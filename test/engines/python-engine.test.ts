@@ -84,7 +84,7 @@ finally:
     expect(result.skipped).toEqual([]);
     expect(result.cleanFailures).toEqual([]);
     expect(result.clean).toBe("pass");
-    expect(result.rows.filter((r) => !r.caught).map((r) => `${r.fault}: ${JSON.stringify(r.caughtBy)}`)).toEqual([]);
+    expect(result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault}: ${JSON.stringify(r.caughtBy)}`)).toEqual([]);
     expect(result.rows.map((r) => r.fault)).toEqual(caps.faults);
   });
 });
