@@ -64,6 +64,8 @@ interface Identity {
   readable: boolean;
   /** The image it was read in; null: it is kept only once the process is a second old. */
   image: Image | null;
+  /** Read while the process was a zombie: its environment gone, and nothing about it left to change. */
+  zombie: boolean;
 }
 
 /** What never changes for a process until it execs: its tags and command line. */
@@ -72,7 +74,17 @@ function readIdentity(stat: ProcStat): Identity {
   const environ = readEnviron(pid);
   const run = envVar(environ, RUN_TAG);
   const args = run === null ? null : readArgs(pid, comm);
-  return { starttime: stat.starttime, args, comm, shown: args ?? `[${comm}]`, run, job: envVar(environ, JOB_TAG), readable: environ !== null, image: imageOf(stat) };
+  return {
+    starttime: stat.starttime,
+    args,
+    comm,
+    shown: args ?? `[${comm}]`,
+    run,
+    job: envVar(environ, JOB_TAG),
+    readable: environ !== null,
+    image: imageOf(stat),
+    zombie: stat.state === "Z",
+  };
 }
 
 export class ProcScan implements Probe {
@@ -85,7 +97,9 @@ export class ProcScan implements Probe {
    * its parent's environment until it execs its own, and an exec moves the arguments and
    * environment, so an identity is read again when they move. Where that cannot be seen (see
    * `imageOf`), only processes older than a second are kept, as most forks have exec'd by then.
-   * A zombie is read afresh, since its environment is gone.
+   * A process that becomes a zombie is read afresh, since its environment is gone; that reading
+   * is kept, as a zombie changes no more. (Where init reaps late, a fifth of a busy table can be
+   * zombies, each read again at every scan otherwise.)
    */
   private identities = new Map<number, Identity>();
   /**
@@ -125,10 +139,11 @@ export class ProcScan implements Probe {
       if (pid === process.pid) continue;
       const stat = readStat(pid);
       if (stat === null) continue;
-      const kept = stat.state !== "Z" ? this.identities.get(pid) : undefined;
-      const same = kept !== undefined && kept.starttime === stat.starttime && (kept.image === null || sameImage(kept.image, stat));
+      const kept = this.identities.get(pid);
+      const zombie = stat.state === "Z";
+      const same = kept !== undefined && kept.starttime === stat.starttime && kept.zombie === zombie && (zombie || kept.image === null || sameImage(kept.image, stat));
       const identity = same ? kept : readIdentity(stat);
-      if (identity.image !== null || stat.starttime < settledBefore) seen.set(pid, identity);
+      if (zombie || identity.image !== null || stat.starttime < settledBefore) seen.set(pid, identity);
       identityOf.set(pid, identity);
       found.push({
         pid,
