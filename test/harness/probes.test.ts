@@ -85,14 +85,16 @@ describe("zombies", () => {
 describe("the /proc probe's kept identities", () => {
   it("reads a tagged process afresh when it becomes a zombie, and keeps it untagged while it stays one", async () => {
     const run = `zombie-kept-${process.pid}`;
+    const env = { ...process.env };
+    delete env[RUN_TAG];
     // sh forks a tagged sleep, then execs an untagged long sleep that never reaps it.
-    const parent = spawn("sh", ["-c", `env ${RUN_TAG}=${run} sleep 0.5 & exec env -u ${RUN_TAG} sleep 30`], { detached: true, stdio: "ignore" });
+    const parent = spawn("sh", ["-c", `env ${RUN_TAG}=${run} sleep 0.5 & exec sleep 30`], { detached: true, stdio: "ignore", env });
     const probe = new ProcScan();
     const child = async () => (await probe.scan()).find((p) => p.ppid === parent.pid && p.args !== "[sh]");
     try {
-      const alive = await waitUntil(child, (p) => p?.run === run, { deadlineMs: 2_000 });
+      const alive = await waitUntil(child, (p) => p?.run === run, { deadlineMs: 5_000 });
       expect(alive.value).toMatchObject({ run, args: "sleep 0.5" });
-      const dead = await waitUntil(child, (p) => p?.state === "Z", { deadlineMs: 3_000 });
+      const dead = await waitUntil(child, (p) => p?.state === "Z", { deadlineMs: 5_000 });
       expect(dead.value).toMatchObject({ pid: alive.value!.pid, starttime: alive.value!.starttime, run: null, attributedBy: null });
       // Scanned again as the same zombie: still no tag, not the living process's.
       expect(await child()).toMatchObject({ pid: alive.value!.pid, state: "Z", run: null });
