@@ -1,7 +1,8 @@
-// The reliability figures of the README, re-runnable: `npm run bench:reliability [-- runs]`.
+// The reliability figures of the README, re-runnable: `npm run bench:reliability [-- runs [mutates]]`.
 // 1. The harness SIGKILLed at a random moment of a gate: what its runs left (processes, folders).
 // 2. Each class of malformed input: its exit code and how long the refusal took.
 // 3. Full gates in a row: how many did not pass.
+// 4. Full mutates beside a process that keeps one core busy: how many did not catch every fault.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import { isAlive } from "../result/process.js";
 
 const CLI = join(PACKAGE_ROOT, "dist/cli/main.js");
 const runs = Number(process.argv[2] ?? 10);
+const mutates = Number(process.argv[3] ?? 3);
 const probe = new ProcScan();
 
 /** Live processes of the runs a harness was seen to start. */
@@ -84,6 +86,29 @@ async function repeatedGates(): Promise<{ runs: number; notPassed: number }> {
   return { runs, notPassed };
 }
 
+/**
+ * A loaded host is where a check that leans on timing shows it: the harness then answers late. The
+ * busy loop ends itself when this process does, so nothing of it outlives an interrupted bench.
+ */
+async function mutatesBesideABusyCore(): Promise<{ runs: number; notPassed: string[] }> {
+  const spin = `const parent = process.ppid; for (let i = 0; ; i++) if (i % 1e7 === 0 && process.ppid !== parent) process.exit(0);`;
+  const busy = execa(process.execPath, ["-e", spin], { reject: false });
+  const notPassed: string[] = [];
+  try {
+    for (let i = 0; i < mutates; i++) {
+      const { exitCode, stdout } = await execa(process.execPath, [CLI, "mutate", "--json"], { reject: false });
+      if (exitCode === 0) continue;
+      const result = JSON.parse(stdout) as { clean: string; rows: { fault: string; outcome: { kind: string } }[] };
+      const rows = result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault} ${r.outcome.kind}`);
+      notPassed.push(`exit ${exitCode}, clean run ${result.clean}${rows.length > 0 ? `, ${rows.join(", ")}` : ""}`);
+    }
+  } finally {
+    busy.kill("SIGKILL");
+    await busy;
+  }
+  return { runs: mutates, notPassed };
+}
+
 const killed = await killedAtRandom();
 console.log(`harness SIGKILLed at a random moment, ${runs} runs: ${killed.survivors} surviving processes, ${killed.folders} state folders left`);
 const inputs = await malformed();
@@ -91,3 +116,5 @@ for (const i of inputs) console.log(`  ${i.what.padEnd(32)} exit ${i.code}  ${i.
 console.log(`malformed input, ${inputs.length} classes: ${inputs.filter((i) => i.code === 2).length} exit 2, slowest ${Math.max(...inputs.map((i) => i.ms))} ms`);
 const gates = await repeatedGates();
 console.log(`full gates in a row (--concurrency 8), ${gates.runs} runs: ${gates.notPassed} did not pass`);
+const loaded = await mutatesBesideABusyCore();
+console.log(`full mutates beside a busy core, ${loaded.runs} runs: ${loaded.notPassed.length} did not catch every fault${loaded.notPassed.map((n) => `\n  ${n}`).join("")}`);
