@@ -96,8 +96,12 @@ async function mutatesBesideABusyCore(): Promise<{ runs: number; notPassed: stri
   const notPassed: string[] = [];
   try {
     for (let i = 0; i < mutates; i++) {
-      const { exitCode, stdout } = await execa(process.execPath, [CLI, "mutate", "--json"], { reject: false });
+      const { exitCode, stdout, stderr } = await execa(process.execPath, [CLI, "mutate", "--json"], { reject: false });
       if (exitCode === 0) continue;
+      if (stdout === "") {
+        notPassed.push(`exit ${exitCode}: ${stderr.split("\n")[0]}`);
+        continue;
+      }
       const result = JSON.parse(stdout) as { clean: string; rows: { fault: string; outcome: { kind: string } }[] };
       const rows = result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault} ${r.outcome.kind}`);
       notPassed.push(`exit ${exitCode}, clean run ${result.clean}${rows.length > 0 ? `, ${rows.join(", ")}` : ""}`);

@@ -11,6 +11,7 @@ import { FAULT_TARGETS, faultRow, mutateVerdict, runMutate } from "../../harness
 import { ProcScan } from "../../harness/probes/proc-scan.js";
 import { DEFAULT_RUN_OPTIONS } from "../../harness/runner.js";
 import { fail, pass } from "../../result/check.js";
+import type { ProcessInfo } from "../../result/process.js";
 import type { ScenarioResult } from "../../result/result.js";
 import { scenarios } from "../support/gate.js";
 
@@ -51,6 +52,7 @@ describe("a fault's row", () => {
     ...part,
   });
   const leaked = { verdict: "fail" as const, checks: [fail("released", "job", "not released")] };
+  const leftover: ProcessInfo = { pid: 4242, ppid: 1, pgid: 4242, sid: 4242, state: "S", starttime: 1, rssBytes: 0, args: "fake-cli", run: "r", job: "r.job", attributedBy: "tag" };
 
   it("is caught when the invariant named for the fault fires, even beside a scenario that erred", () => {
     const row = faultRow("complete-skips-release", [result("complete", leaked), result("halt", { verdict: "error", checks: [], error: "jobs did not end" })]);
@@ -66,7 +68,7 @@ describe("a fault's row", () => {
 
   it("is undecided, not missed, when a scenario erred, also one that leaked as it erred", () => {
     const row = faultRow("complete-skips-release", [
-      result("complete", { verdict: "fail", checks: [], reaped: [], error: "actions never triggered" }),
+      result("complete", { verdict: "fail", checks: [], reaped: [leftover], error: "actions never triggered" }),
       result("halt", { verdict: "error", checks: [], error: "jobs did not end\nengine stderr: …" }),
     ]);
     expect(row.outcome).toEqual({
