@@ -43,9 +43,14 @@ interface Entry {
   state: EntryState;
   pidFile: string;
   exited: Promise<void>;
+  /** Its output ended before ours did: the adapter hung up, most likely on its way out. */
+  hungUp: boolean;
 }
 
 export class AdapterError extends Error {}
+
+/** How long an adapter that hung up gets for its root's exit to be seen before the pool kills it. */
+const HANGUP_WAIT_MS = 500;
 
 export interface AgentLease {
   pid: number;
@@ -187,7 +192,11 @@ export class AcpProcessPool implements ResourceManager {
       state: "starting",
       pidFile: join(this.options.pidDir, pidFileName(pid)),
       exited: new Promise((resolve) => child.once("exit", () => resolve())),
+      hungUp: false,
     };
+    child.stdout!.once("end", () => {
+      entry.hungUp = true;
+    });
     entry.ready.then(
       () => {
         if (entry.state === "starting") entry.state = "ready";
@@ -201,7 +210,7 @@ export class AcpProcessPool implements ResourceManager {
 
   /** The chain's root died without the pool asking: reap the rest of its group. */
   private async onExit(entry: Entry, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    const killedByPool = entry.state === "killing" || entry.state === "dead";
+    const killedByPool = isEnding(entry);
     this.options.onEvent({ event: "adapter.exited", pid: entry.pid, code, signal, killedByPool });
     if (killedByPool) return;
     entry.state = "dead";
@@ -212,7 +221,14 @@ export class AcpProcessPool implements ResourceManager {
   }
 
   private async kill(entry: Entry): Promise<void> {
-    if (entry.state === "killing" || entry.state === "dead") return entry.exited;
+    if (isEnding(entry)) return entry.exited;
+    // A crashed adapter's pipe can close a moment before its root exits, and its job's release
+    // follows the closed pipe at once: without a wait for that exit, a chain that died on its own
+    // would be killed, and reported, as the pool's.
+    if (entry.hungUp && entry.child.exitCode === null && entry.child.signalCode === null) {
+      await waitAtMost(entry.exited, HANGUP_WAIT_MS);
+      if (isEnding(entry)) return entry.exited;
+    }
     entry.state = "killing";
     this.options.onEvent({ event: "adapter.killing", pid: entry.pid, holders: [...entry.refs] });
     // The root may be dead before its exit event arrives: ask /proc, where a zombie counts as dead.
@@ -263,4 +279,16 @@ export class AcpProcessPool implements ResourceManager {
     if (entry.starttime === 0) return;
     writePidFile(this.options.pidDir, { pid: entry.pid, pgid: entry.pid, starttime: entry.starttime, agent: entry.profile, jobs: [...entry.refs] });
   }
+}
+
+/** Whether someone, the pool or the chain's own exit, has begun to end it. */
+function isEnding(entry: Entry): boolean {
+  return entry.state === "killing" || entry.state === "dead";
+}
+
+/** Resolves when the promise settles or the time is up, whichever comes first, leaving no timer behind. */
+async function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

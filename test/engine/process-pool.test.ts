@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,10 +6,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { AcpProcessPool } from "../../engine/process-pool.js";
 import { FaultSet } from "../../engine/fault-set.js";
+import type { AdapterEvent } from "../../protocol/messages.js";
 import { fakeProfile } from "../../harness/adapters/registry.js";
 import { isSameProcessAlive, liveGroupMembers } from "../../os/proc-stat.js";
 import { waitUntil } from "../../harness/wait-until.js";
 import { type TestEngine, agentStep, startEngine } from "../support/engine.js";
+
+const FAKE_SPEC = { profile: "default", model: "default", tools: [], allowedPaths: [], behaviour: { ballastMb: 0, latencyMs: 0, ignoreSigterm: false, handshake: "ok" as const, escape: "none" as const } };
 
 let current: TestEngine | null = null;
 afterEach(async () => {
@@ -92,6 +96,41 @@ describe("the ACP process pool", () => {
     expect(await t.close()).toBeGreaterThan(0);
   });
 
+  it("ends a chain whose root exits a moment after its adapter hung up as one that died on its own", async () => {
+    // npm exec outlives its crashed child for a moment. This root lets go of the adapter's pipes,
+    // so the engine reads the hang-up first, and exits 100 ms after the adapter.
+    const fake = fakeProfile.launch();
+    const agent = fake.args.slice(3);
+    const lingering = { ...fake, args: ["-c", 'unset NODE_OPTIONS; exec 3<&0; "$@" <&3 3<&- & exec 3<&- </dev/null >/dev/null; wait $!; sleep 0.1', "lingering-root", ...agent] };
+    const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
+    const events: AdapterEvent[] = [];
+    const pool = new AcpProcessPool({
+      owner: "pool-test",
+      pidDir: join(dir, "pids"),
+      profiles: { default: lingering },
+      faults: new FaultSet(["pidfile-left-behind"]),
+      killGraceMs: 500,
+      handshakeTimeoutMs: 10_000,
+      onEvent: (e) => events.push(e),
+    });
+    try {
+      const lease = await pool.acquire("pool-test.job", FAKE_SPEC, dir);
+      const pidFile = pool.snapshot()[0]?.pidFile ?? "";
+      await expect(lease.prompt("this turn ends in a [crash]", new AbortController().signal)).rejects.toThrow();
+      await pool.releaseForJob("pool-test.job");
+      await waitUntil(async () => events.some((e) => e.event === "adapter.exited"), (seen) => seen, { deadlineMs: 5_000 });
+      expect(events.filter((e) => e.event === "adapter.killing" || e.event === "adapter.exited")).toEqual([
+        expect.objectContaining({ event: "adapter.exited", pid: lease.pid, killedByPool: false }),
+      ]);
+      // The fault lives in the path for a chain that died on its own, so that path must be taken.
+      expect(existsSync(pidFile)).toBe(true);
+      expect(liveGroupMembers(lease.pid)).toEqual([]);
+    } finally {
+      for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("kills a chain released before node has said it spawned, and the release ends", async () => {
     // A cancel that lands in the same turn as the step's start: the chain's identity must be known
     // already, or the kill finds a group it cannot prove is ours and waits on it for ever.
@@ -106,9 +145,8 @@ describe("the ACP process pool", () => {
       handshakeTimeoutMs: 10_000,
       onEvent: (e) => events.push(e.event),
     });
-    const spec = { profile: "default", model: "default", tools: [], allowedPaths: [], behaviour: { ballastMb: 0, latencyMs: 0, ignoreSigterm: false, handshake: "ok" as const, escape: "none" as const } };
     try {
-      const acquiring = pool.acquire("pool-test.job", spec, dir);
+      const acquiring = pool.acquire("pool-test.job", FAKE_SPEC, dir);
       acquiring.catch(() => undefined);
       const pgid = pool.snapshot()[0]?.pgid ?? 0;
       expect(pgid).toBeGreaterThan(1);
