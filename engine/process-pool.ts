@@ -45,6 +45,8 @@ interface Entry {
   exited: Promise<void>;
   /** Its output ended before ours did: the adapter hung up, most likely on its way out. */
   hungUp: boolean;
+  /** The reaping of its group once its root died on its own: a release waits for it too. */
+  reaping: Promise<void> | null;
 }
 
 export class AdapterError extends Error {}
@@ -193,6 +195,7 @@ export class AcpProcessPool implements ResourceManager {
       pidFile: join(this.options.pidDir, pidFileName(pid)),
       exited: new Promise((resolve) => child.once("exit", () => resolve())),
       hungUp: false,
+      reaping: null,
     };
     child.stdout!.once("end", () => {
       entry.hungUp = true;
@@ -216,18 +219,20 @@ export class AcpProcessPool implements ResourceManager {
     entry.state = "dead";
     entry.client.close();
     this.entries.delete(entry);
-    await this.killGroupOf(entry);
-    if (!this.options.faults.has("pidfile-left-behind")) rmSync(entry.pidFile, { force: true });
+    entry.reaping = this.killGroupOf(entry).then(() => {
+      if (!this.options.faults.has("pidfile-left-behind")) rmSync(entry.pidFile, { force: true });
+    });
+    await entry.reaping;
   }
 
   private async kill(entry: Entry): Promise<void> {
-    if (isEnding(entry)) return entry.exited;
+    if (isEnding(entry)) return entry.reaping ?? entry.exited;
     // A crashed adapter's pipe can close a moment before its root exits, and its job's release
     // follows the closed pipe at once: without a wait for that exit, a chain that died on its own
     // would be killed, and reported, as the pool's.
     if (entry.hungUp && entry.child.exitCode === null && entry.child.signalCode === null) {
       await waitAtMost(entry.exited, HANGUP_WAIT_MS);
-      if (isEnding(entry)) return entry.exited;
+      if (isEnding(entry)) return entry.reaping ?? entry.exited;
     }
     entry.state = "killing";
     this.options.onEvent({ event: "adapter.killing", pid: entry.pid, holders: [...entry.refs] });
