@@ -63,6 +63,8 @@ export class AcpProcessPool implements ResourceManager {
   readonly name = "acp-pool";
   readonly releasedJobs: string[] = [];
   private readonly entries = new Set<Entry>();
+  /** Chains whose root died on its own, out of the pool but not yet reaped: their jobs' releases wait for them. */
+  private readonly dying = new Set<Entry>();
   private readonly releasedSet = new Set<string>();
   private spawned = 0;
 
@@ -116,12 +118,12 @@ export class AcpProcessPool implements ResourceManager {
   async releaseForJob(jobId: string): Promise<void> {
     this.releasedJobs.push(jobId);
     this.releasedSet.add(jobId);
-    const held = [...this.entries].filter((e) => e.refs.has(jobId));
+    const held = [...this.entries, ...this.dying].filter((e) => e.refs.has(jobId));
     await Promise.all(held.map((entry) => this.drop(entry, jobId)));
   }
 
   async releaseAll(): Promise<void> {
-    await Promise.all([...this.entries].map((entry) => this.kill(entry)));
+    await Promise.all([...this.entries, ...this.dying].map((entry) => this.kill(entry)));
   }
 
   snapshot(): PoolEntrySnapshot[] {
@@ -139,7 +141,8 @@ export class AcpProcessPool implements ResourceManager {
   private async drop(entry: Entry, jobId: string): Promise<void> {
     entry.refs.delete(jobId);
     entry.sessions.delete(jobId);
-    if (entry.refs.size === 0 || this.options.faults.has("refcount-ignored")) {
+    // A chain that died on its own is waited for by every job that held it, not only the last.
+    if (entry.refs.size === 0 || this.options.faults.has("refcount-ignored") || entry.reaping !== null) {
       await this.kill(entry);
     } else {
       this.writePidFile(entry);
@@ -219,10 +222,15 @@ export class AcpProcessPool implements ResourceManager {
     entry.state = "dead";
     entry.client.close();
     this.entries.delete(entry);
+    this.dying.add(entry);
     entry.reaping = this.killGroupOf(entry).then(() => {
       if (!this.options.faults.has("pidfile-left-behind")) rmSync(entry.pidFile, { force: true });
     });
-    await entry.reaping;
+    try {
+      await entry.reaping;
+    } finally {
+      this.dying.delete(entry);
+    }
   }
 
   private async kill(entry: Entry): Promise<void> {

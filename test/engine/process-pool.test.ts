@@ -131,6 +131,36 @@ describe("the ACP process pool", () => {
     }
   });
 
+  it("holds a job's release until the chain that died on its own under it is reaped", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
+    const events: AdapterEvent[] = [];
+    const pool = new AcpProcessPool({
+      owner: "pool-test",
+      pidDir: join(dir, "pids"),
+      profiles: { default: fakeProfile.launch() },
+      faults: new FaultSet([]),
+      killGraceMs: 500,
+      handshakeTimeoutMs: 10_000,
+      onEvent: (e) => events.push(e),
+    });
+    // Its CLI ignores SIGTERM, so reaping what the adapter leaves takes the grace period.
+    const spec = { ...FAKE_SPEC, behaviour: { ...FAKE_SPEC.behaviour, ignoreSigterm: true } };
+    try {
+      const lease = await pool.acquire("pool-test.job", spec, dir);
+      const adapter = liveGroupMembers(lease.pid).find((p) => p.ppid === lease.pid);
+      expect(adapter).toBeDefined();
+      process.kill(adapter!.pid, "SIGKILL");
+      // The root's exit is seen before the job lets go: the chain is already out of the pool.
+      const exited = await waitUntil(async () => events.find((e) => e.event === "adapter.exited"), (e) => e !== undefined, { deadlineMs: 5_000 });
+      expect(exited.value).toMatchObject({ pid: lease.pid, killedByPool: false });
+      await pool.releaseForJob("pool-test.job");
+      expect(liveGroupMembers(lease.pid)).toEqual([]);
+    } finally {
+      for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("kills a chain released before node has said it spawned, and the release ends", async () => {
     // A cancel that lands in the same turn as the step's start: the chain's identity must be known
     // already, or the kill finds a group it cannot prove is ours and waits on it for ever.
