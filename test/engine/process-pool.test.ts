@@ -6,6 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { AcpProcessPool } from "../../engine/process-pool.js";
 import { FaultSet } from "../../engine/fault-set.js";
+import type { AdapterLaunch } from "../../protocol/adapter-launch.js";
+import type { Fault } from "../../protocol/faults.js";
 import type { AdapterEvent } from "../../protocol/messages.js";
 import { fakeProfile } from "../../harness/adapters/registry.js";
 import { isSameProcessAlive, liveGroupMembers } from "../../os/proc-stat.js";
@@ -13,6 +15,31 @@ import { waitUntil } from "../../harness/wait-until.js";
 import { type TestEngine, agentStep, startEngine } from "../support/engine.js";
 
 const FAKE_SPEC = { profile: "default", model: "default", tools: [], allowedPaths: [], behaviour: { ballastMb: 0, latencyMs: 0, ignoreSigterm: false, handshake: "ok" as const, escape: "none" as const } };
+
+/** A pool of its own in a fresh folder, for a test that drives one directly; what it still holds is killed after. */
+async function withPool(
+  launch: AdapterLaunch,
+  faults: Fault[],
+  body: (pool: AcpProcessPool, events: AdapterEvent[], dir: string) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
+  const events: AdapterEvent[] = [];
+  const pool = new AcpProcessPool({
+    owner: "pool-test",
+    pidDir: join(dir, "pids"),
+    profiles: { default: launch },
+    faults: new FaultSet(faults),
+    killGraceMs: 500,
+    handshakeTimeoutMs: 10_000,
+    onEvent: (e) => events.push(e),
+  });
+  try {
+    await body(pool, events, dir);
+  } finally {
+    for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 let current: TestEngine | null = null;
 afterEach(async () => {
@@ -102,18 +129,7 @@ describe("the ACP process pool", () => {
     const fake = fakeProfile.launch();
     const agent = fake.args.slice(3);
     const lingering = { ...fake, args: ["-c", 'unset NODE_OPTIONS; exec 3<&0; "$@" <&3 3<&- & exec 3<&- </dev/null >/dev/null; wait $!; sleep 0.1', "lingering-root", ...agent] };
-    const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
-    const events: AdapterEvent[] = [];
-    const pool = new AcpProcessPool({
-      owner: "pool-test",
-      pidDir: join(dir, "pids"),
-      profiles: { default: lingering },
-      faults: new FaultSet(["pidfile-left-behind"]),
-      killGraceMs: 500,
-      handshakeTimeoutMs: 10_000,
-      onEvent: (e) => events.push(e),
-    });
-    try {
+    await withPool(lingering, ["pidfile-left-behind"], async (pool, events, dir) => {
       const lease = await pool.acquire("pool-test.job", FAKE_SPEC, dir);
       const pidFile = pool.snapshot()[0]?.pidFile ?? "";
       await expect(lease.prompt("this turn ends in a [crash]", new AbortController().signal)).rejects.toThrow();
@@ -125,27 +141,13 @@ describe("the ACP process pool", () => {
       // The fault lives in the path for a chain that died on its own, so that path must be taken.
       expect(existsSync(pidFile)).toBe(true);
       expect(liveGroupMembers(lease.pid)).toEqual([]);
-    } finally {
-      for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("holds a job's release until the chain that died on its own under it is reaped", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
-    const events: AdapterEvent[] = [];
-    const pool = new AcpProcessPool({
-      owner: "pool-test",
-      pidDir: join(dir, "pids"),
-      profiles: { default: fakeProfile.launch() },
-      faults: new FaultSet([]),
-      killGraceMs: 500,
-      handshakeTimeoutMs: 10_000,
-      onEvent: (e) => events.push(e),
-    });
     // Its CLI ignores SIGTERM, so reaping what the adapter leaves takes the grace period.
     const spec = { ...FAKE_SPEC, behaviour: { ...FAKE_SPEC.behaviour, ignoreSigterm: true } };
-    try {
+    await withPool(fakeProfile.launch(), [], async (pool, events, dir) => {
       const lease = await pool.acquire("pool-test.job", spec, dir);
       const adapter = liveGroupMembers(lease.pid).find((p) => p.ppid === lease.pid);
       expect(adapter).toBeDefined();
@@ -155,27 +157,13 @@ describe("the ACP process pool", () => {
       expect(exited.value).toMatchObject({ pid: lease.pid, killedByPool: false });
       await pool.releaseForJob("pool-test.job");
       expect(liveGroupMembers(lease.pid)).toEqual([]);
-    } finally {
-      for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("kills a chain released before node has said it spawned, and the release ends", async () => {
     // A cancel that lands in the same turn as the step's start: the chain's identity must be known
     // already, or the kill finds a group it cannot prove is ours and waits on it for ever.
-    const dir = await mkdtemp(join(tmpdir(), "reapcheck-pool-"));
-    const events: string[] = [];
-    const pool = new AcpProcessPool({
-      owner: "pool-test",
-      pidDir: join(dir, "pids"),
-      profiles: { default: fakeProfile.launch() },
-      faults: new FaultSet([]),
-      killGraceMs: 500,
-      handshakeTimeoutMs: 10_000,
-      onEvent: (e) => events.push(e.event),
-    });
-    try {
+    await withPool(fakeProfile.launch(), [], async (pool, events, dir) => {
       const acquiring = pool.acquire("pool-test.job", FAKE_SPEC, dir);
       acquiring.catch(() => undefined);
       const pgid = pool.snapshot()[0]?.pgid ?? 0;
@@ -184,10 +172,7 @@ describe("the ACP process pool", () => {
       expect(released).toBe("released");
       expect(liveGroupMembers(pgid)).toEqual([]);
       await expect(acquiring).rejects.toThrow();
-      expect(events).toContain("adapter.killing");
-    } finally {
-      for (const e of pool.snapshot()) if (e.pgid > 1) process.kill(-e.pgid, "SIGKILL");
-      await rm(dir, { recursive: true, force: true });
-    }
+      expect(events.map((e) => e.event)).toContain("adapter.killing");
+    });
   });
 });
