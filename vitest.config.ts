@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
+import { CA_BUNDLE_ENV } from "./harness/ca-bundle-env.js";
 
 // Node parses NODE_EXTRA_CA_CERTS's bundle at the start of every node process, and this suite
 // starts hundreds (workers, engines, chains, CLIs) that open no TLS connection: its real lanes
 // talk to loopback model stubs. Removed here, before the workers fork; the test of how reapcheck
 // passes it on sets it itself.
-delete process.env.NODE_EXTRA_CA_CERTS;
+delete process.env[CA_BUNDLE_ENV];
 
 // Tests spawn real engines and adapter chains. Files wait on kill grace periods, timeouts and
 // real CLIs' start-up as much as they compute: on 2 cores four files at a time fill those waits
