@@ -17,8 +17,9 @@ export function normalise(text: string, gate: GateResult): string {
   let out = text;
   for (const [n, r] of gate.results.entries()) out = out.replaceAll(r.run, `<run${n + 1}>`);
   const pids: number[] = [];
+  // init (1) and "none" (0) are the same in every capture, and numbering them would rewrite every 0 and 1.
   const note = (pid: number): void => {
-    if (!pids.includes(pid)) pids.push(pid);
+    if (pid > 1 && !pids.includes(pid)) pids.push(pid);
   };
   for (const r of gate.results) {
     for (const s of r.snapshots ?? []) for (const p of s.processes) [p.pid, p.ppid, p.pgid, p.sid].forEach(note);
