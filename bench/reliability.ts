@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { PACKAGE_ROOT } from "../harness/compiled-paths.js";
+import { type MutateResult, outcomeWord } from "../harness/mutate.js";
 import { ProcScan } from "../harness/probes/proc-scan.js";
 import { waitUntil } from "../harness/wait-until.js";
 import { isAlive } from "../result/process.js";
@@ -102,8 +103,8 @@ async function mutatesBesideABusyCore(): Promise<{ runs: number; notPassed: stri
         notPassed.push(`exit ${exitCode}: ${stderr.split("\n")[0]}`);
         continue;
       }
-      const result = JSON.parse(stdout) as { clean: string; rows: { fault: string; outcome: { kind: string } }[] };
-      const rows = result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault} ${r.outcome.kind}`);
+      const result = JSON.parse(stdout) as MutateResult;
+      const rows = result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault} ${outcomeWord(r.outcome)}`);
       notPassed.push(`exit ${exitCode}, clean run ${result.clean}${rows.length > 0 ? `, ${rows.join(", ")}` : ""}`);
     }
   } finally {

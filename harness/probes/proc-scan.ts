@@ -4,7 +4,7 @@
 // ancestry stands in for the tags: see `attributeByDescent`.
 import { readFileSync } from "node:fs";
 import { runOfProcess } from "../../os/cgroup.js";
-import { type ProcStat, TICKS_PER_SECOND, envVar, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
+import { type ProcStat, TICKS_PER_SECOND, envVar, isZombie, listPids, readEnviron, readStat, uptimeTicks } from "../../os/proc-stat.js";
 import { JOB_TAG, RUN_TAG } from "../../protocol/tags.js";
 import type { ProcessInfo } from "../../result/process.js";
 import { type Owner, attributeByDescent } from "./attribution.js";
@@ -83,7 +83,7 @@ function readIdentity(stat: ProcStat): Identity {
     job: envVar(environ, JOB_TAG),
     readable: environ !== null,
     image: imageOf(stat),
-    zombie: stat.state === "Z",
+    zombie: isZombie(stat),
   };
 }
 
@@ -140,7 +140,7 @@ export class ProcScan implements Probe {
       const stat = readStat(pid);
       if (stat === null) continue;
       const kept = this.identities.get(pid);
-      const zombie = stat.state === "Z";
+      const zombie = isZombie(stat);
       const same = kept !== undefined && kept.starttime === stat.starttime && kept.zombie === zombie && (zombie || kept.image === null || sameImage(kept.image, stat));
       const identity = same ? kept : readIdentity(stat);
       if (zombie || identity.image !== null || stat.starttime < settledBefore) seen.set(pid, identity);
