@@ -86,3 +86,22 @@ describe("readStat", () => {
     expect(readStat(2 ** 22 + 1)).toBeNull();
   });
 });
+
+describe("listPids", () => {
+  it("names a process started since the last listing", () => {
+    listPids();
+    const { pid } = sleeper();
+    expect(listPids()).toContain(pid);
+  });
+
+  it("no longer names a process once it is reaped, though nothing was started since", async () => {
+    const { pid, exited } = sleeper();
+    expect(listPids()).toContain(pid);
+    expect(readStat(pid)).not.toBeNull();
+    process.kill(pid, "SIGKILL");
+    await exited;
+    // The read through its kept file fails: that is how a listing kept since the last fork learns of it.
+    expect(readStat(pid)).toBeNull();
+    expect(listPids()).not.toContain(pid);
+  });
+});
