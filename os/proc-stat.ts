@@ -143,7 +143,7 @@ export function readStat(pid: number): ProcStat | null {
   if (held !== undefined) {
     const length = readLine(held.fd);
     if (length !== null) {
-      if (length === held.line.length && STAT_BYTES.compare(held.line, 0, length, 0, length) === 0) return held.stat;
+      if (length === held.line.length && STAT_BYTES.subarray(0, length).equals(held.line)) return held.stat;
       held.line = Buffer.from(STAT_BYTES.subarray(0, length));
       held.stat = parseStat(STAT_BYTES, length);
       return held.stat;

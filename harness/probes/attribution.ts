@@ -74,7 +74,8 @@ export function attributeByDescent(
   unreadable: (p: ProcessInfo) => boolean,
   remembered: (p: ProcessInfo) => Owner | undefined,
 ): Descent {
-  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const byPid = new Map<number, ProcessInfo>();
+  for (const p of processes) byPid.set(p.pid, p);
   const owners = new Map<number, Owner | null>();
   const ownerOf = (p: ProcessInfo): Owner | null => {
     const known = owners.get(p.pid);

@@ -133,7 +133,9 @@ export class ProcScan implements Probe {
   private read(): ProcessInfo[] {
     const found: ProcessInfo[] = [];
     const seen = new Map<number, Identity>();
-    const identityOf = new Map<number, Identity>();
+    // Each found process's identity, in the order found; and the pids whose tags are unknown.
+    const identityAt: Identity[] = [];
+    const unreadable = new Set<number>();
     const settledBefore = uptimeTicks() - TICKS_PER_SECOND;
     for (const pid of listPids()) {
       if (pid === process.pid) continue;
@@ -144,7 +146,8 @@ export class ProcScan implements Probe {
       const same = kept !== undefined && kept.starttime === stat.starttime && kept.zombie === zombie && (zombie || kept.image === null || sameImage(kept.image, stat));
       const identity = same ? kept : readIdentity(stat);
       if (zombie || identity.image !== null || stat.starttime < settledBefore) seen.set(pid, identity);
-      identityOf.set(pid, identity);
+      identityAt.push(identity);
+      if (!identity.readable) unreadable.add(pid);
       found.push({
         pid,
         ppid: stat.ppid,
@@ -160,15 +163,15 @@ export class ProcScan implements Probe {
       });
     }
     this.identities = seen;
-    const descent = attributeByDescent(found, (p) => identityOf.get(p.pid)?.readable === false || this.untagged(p), (p) => this.parentOwners.get(p));
+    const descent = attributeByDescent(found, (p) => unreadable.has(p.pid) || this.untagged(p), (p) => this.parentOwners.get(p));
     // Only what is in this scan is kept: a process gone from the table never comes back.
     this.parentOwners = new ByIdentity();
     for (const [p, owner] of descent.parentOwners) this.parentOwners.set(p, owner);
-    return descent.processes.map((found) => {
+    return descent.processes.map((found, at) => {
       const p = this.member(found);
       if (p.attributedBy !== "ancestry" && p.attributedBy !== "cgroup") return p;
       // Ours after all: its command line (readable even where its environment is not), read once.
-      const identity = identityOf.get(p.pid)!;
+      const identity = identityAt[at]!;
       if (identity.args === null) {
         identity.args = readArgs(p.pid, identity.comm);
         identity.shown = identity.args;
