@@ -1,5 +1,5 @@
 // A tree of N tagged processes for the probes to find: one shell and its sleeping children, in
-// one process group, so the whole tree goes with one signal.
+// one process group, so the whole tree goes with one signal. It is ready once every sleep runs.
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { liveGroupMembers } from "../../os/proc-stat.js";
@@ -31,7 +31,9 @@ export async function spawnTaggedTree(run: string, size: number, timeoutMs = 20_
   const end = Date.now() + timeoutMs;
   for (;;) {
     const members = liveGroupMembers(pgid);
-    if (members.length >= size) return { pgid, pids: members.map((m) => m.pid), kill };
+    // Every child has exec'd sleep: a probe timed while hundreds still exec would time the execs.
+    const settled = members.filter((m) => m.pid === pgid || m.comm === "sleep").length;
+    if (settled >= size) return { pgid, pids: members.map((m) => m.pid), kill };
     if (Date.now() > end) {
       await kill();
       throw new Error(`the process tree reached ${members.length} of ${size} processes`);
