@@ -3,6 +3,7 @@
 // 2. Each class of malformed input: its exit code and how long the refusal took.
 // 3. Full gates in a row: how many did not pass.
 // 4. Full mutates beside a process that keeps one core busy: how many did not catch every fault.
+// 5. Full mutates whose harness's event loop stalls at random: the same count.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { isAlive } from "../result/process.js";
 
 const CLI = join(PACKAGE_ROOT, "dist/cli/main.js");
 const runs = Number(process.argv[2] ?? 10);
-const mutates = Number(process.argv[3] ?? 3);
+const mutateRuns = Number(process.argv[3] ?? 3);
 const probe = new ProcScan();
 
 /** Live processes of the runs a harness was seen to start. */
@@ -87,31 +88,36 @@ async function repeatedGates(): Promise<{ runs: number; notPassed: number }> {
   return { runs, notPassed };
 }
 
+/** Full mutates, each row that did not catch its fault named, and a clean run that did not pass. */
+async function mutates(runs: number, nodeArgs: string[] = []): Promise<string[]> {
+  const notPassed: string[] = [];
+  for (let i = 0; i < runs; i++) {
+    const { exitCode, stdout, stderr } = await execa(process.execPath, [...nodeArgs, CLI, "mutate", "--json"], { reject: false });
+    if (exitCode === 0) continue;
+    if (stdout === "") {
+      notPassed.push(`exit ${exitCode}: ${stderr.split("\n")[0]}`);
+      continue;
+    }
+    const result = JSON.parse(stdout) as MutateResult;
+    const rows = result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault} ${outcomeWord(r.outcome)}`);
+    notPassed.push(`exit ${exitCode}, clean run ${result.clean}${rows.length > 0 ? `, ${rows.join(", ")}` : ""}`);
+  }
+  return notPassed;
+}
+
 /**
  * A loaded host is where a check that leans on timing shows it: the harness then answers late. The
  * busy loop ends itself when this process does, so nothing of it outlives an interrupted bench.
  */
-async function mutatesBesideABusyCore(): Promise<{ runs: number; notPassed: string[] }> {
+async function mutatesBesideABusyCore(): Promise<string[]> {
   const spin = `const parent = process.ppid; for (let i = 0; ; i++) if (i % 1e7 === 0 && process.ppid !== parent) process.exit(0);`;
   const busy = execa(process.execPath, ["-e", spin], { reject: false });
-  const notPassed: string[] = [];
   try {
-    for (let i = 0; i < mutates; i++) {
-      const { exitCode, stdout, stderr } = await execa(process.execPath, [CLI, "mutate", "--json"], { reject: false });
-      if (exitCode === 0) continue;
-      if (stdout === "") {
-        notPassed.push(`exit ${exitCode}: ${stderr.split("\n")[0]}`);
-        continue;
-      }
-      const result = JSON.parse(stdout) as MutateResult;
-      const rows = result.rows.filter((r) => r.outcome.kind !== "caught").map((r) => `${r.fault} ${outcomeWord(r.outcome)}`);
-      notPassed.push(`exit ${exitCode}, clean run ${result.clean}${rows.length > 0 ? `, ${rows.join(", ")}` : ""}`);
-    }
+    return await mutates(mutateRuns);
   } finally {
     busy.kill("SIGKILL");
     await busy;
   }
-  return { runs: mutates, notPassed };
 }
 
 const killed = await killedAtRandom();
@@ -122,4 +128,6 @@ console.log(`malformed input, ${inputs.length} classes: ${inputs.filter((i) => i
 const gates = await repeatedGates();
 console.log(`full gates in a row (--concurrency 8), ${gates.runs} runs: ${gates.notPassed} did not pass`);
 const loaded = await mutatesBesideABusyCore();
-console.log(`full mutates beside a busy core, ${loaded.runs} runs: ${loaded.notPassed.length} did not catch every fault${loaded.notPassed.map((n) => `\n  ${n}`).join("")}`);
+console.log(`full mutates beside a busy core, ${mutateRuns} runs: ${loaded.length} did not catch every fault${loaded.map((n) => `\n  ${n}`).join("")}`);
+const stalled = await mutates(mutateRuns, ["--import", join(PACKAGE_ROOT, "dist/bench/stalled-loop.js")]);
+console.log(`full mutates, the harness's event loop stalled at random, ${mutateRuns} runs: ${stalled.length} did not catch every fault${stalled.map((n) => `\n  ${n}`).join("")}`);
