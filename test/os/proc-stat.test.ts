@@ -1,11 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, readdirSync } from "node:fs";
-import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { listPids, readStat } from "../../os/proc-stat.js";
+import { onPath } from "../../os/command-on-path.js";
+import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { waitUntil } from "../../harness/wait-until.js";
 
 const openFiles = (): number => readdirSync("/proc/self/fd").length;
@@ -103,5 +105,42 @@ describe("listPids", () => {
     // The read through its kept file fails: that is how a listing kept since the last fork learns of it.
     expect(readStat(pid)).toBeNull();
     expect(listPids()).not.toContain(pid);
+  });
+});
+
+// A sandbox's /proc may print marks of task creation that never move (gVisor's count of tasks is
+// 0). In a mount namespace of its own, a child sees such files over the kernel's; its listing of
+// /proc must not go stale.
+const noStandIn = process.getuid?.() !== 0 ? "it needs root to mount over /proc files" : !onPath("unshare") ? "it needs util-linux's unshare" : null;
+
+async function seenUnder(standIns: { stat: string; newestPid: string | null }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "reapcheck-stat-"));
+  dirs.push(dir);
+  await writeFile(join(dir, "stat"), standIns.stat);
+  await writeFile(join(dir, "ns_last_pid"), standIns.newestPid ?? "");
+  const mounts = [`mount --bind "$1/stat" /proc/stat`, ...(standIns.newestPid === null ? [] : [`mount --bind "$1/ns_last_pid" /proc/sys/kernel/ns_last_pid`])];
+  const script = [
+    `import { spawn } from "node:child_process";`,
+    `import { listPids } from ${JSON.stringify(join(PACKAGE_ROOT, "dist/os/proc-stat.js"))};`,
+    `listPids();`,
+    `const child = spawn("sleep", ["30"], { stdio: "ignore" });`,
+    `try {`,
+    `  console.log(listPids().includes(child.pid) ? "seen" : "missed");`,
+    `} finally {`,
+    `  child.kill("SIGKILL");`,
+    `}`,
+  ].join("\n");
+  const run = spawnSync("unshare", ["--mount", "--propagation", "private", "sh", "-c", `${mounts.join(" && ")} && exec "$2" --input-type=module -e "$3"`, "sh", dir, process.execPath, script], { encoding: "utf8", timeout: 20_000 });
+  expect(run.stderr).toBe("");
+  return run.stdout.trim();
+}
+
+describe.skipIf(noStandIn !== null)(`listPids where /proc's marks of task creation are stand-ins${noStandIn === null ? "" : ` (skipped: ${noStandIn})`}`, () => {
+  it("names a process started since the last listing where the count of tasks never moves", async () => {
+    expect(await seenUnder({ stat: "cpu  1 0 1 1 0 0 0 0 0 0\nprocesses 999999\nprocs_running 1\n", newestPid: null })).toBe("seen");
+  });
+
+  it("names it where the newest pid never moves either, and the count is below the living", async () => {
+    expect(await seenUnder({ stat: "cpu  1 0 1 1 0 0 0 0 0 0\nprocesses 0\nprocs_running 1\n", newestPid: "300\n" })).toBe("seen");
   });
 });
