@@ -1,9 +1,11 @@
 // The one scenario player: submits a scenario's jobs under the ids the engine knows them by,
-// performs its actions on their trigger events (after their delay), and waits for every job to
-// end. The gate plays each scenario once; the soak plays it again and again on one engine.
+// performs its actions on their trigger events (after their delay; `job.released` once the
+// engine's snapshot has the job's release done), and waits for every job to end. The gate plays
+// each scenario once; the soak plays it again and again on one engine.
 import type { FlowDocument } from "../protocol/flow-schema.js";
 import type { EngineSession } from "./engine-session.js";
-import { type Action, triggers } from "./scenario.js";
+import { type Action, endsReleaseWait, triggers } from "./scenario.js";
+import { waitUntil } from "./wait-until.js";
 
 export interface PlayedJob {
   /** The job's id in the scenario file. */
@@ -34,9 +36,20 @@ export async function playScenario(engine: EngineSession, jobs: readonly PlayedJ
   const engineIdOf = (id: string): string => jobs.find((j) => j.id === id)?.engineId ?? id;
   const actionErrors: string[] = [];
   const performed: Promise<void>[] = [];
-  const perform = (action: Action): void => {
+  /** Whether the engine's snapshot has the job's release no longer under way; null without a snapshot. */
+  const releaseDone = async (jobId: string): Promise<boolean | null> => {
+    const reply = await engine.request({ cmd: "state" });
+    if (!reply.ok || reply.state === undefined) return null;
+    const { releasing, releasesInFlight } = reply.state;
+    return releasing !== undefined ? !releasing.includes(jobId) : releasesInFlight === 0;
+  };
+  const perform = (action: Action, releaseOf?: string): void => {
     performed.push(
       (async () => {
+        if (releaseOf !== undefined) {
+          const released = await waitUntil(() => releaseDone(releaseOf), (done) => done !== false, { deadlineMs: options.jobTimeoutMs });
+          if (!released.ok) actionErrors.push(`${whenText(action)}: the release was still under way after ${options.jobTimeoutMs} ms`);
+        }
         if (action.delay_ms > 0) await new Promise((r) => setTimeout(r, action.delay_ms));
         switch (action.do) {
           case "cancel":
@@ -61,9 +74,10 @@ export async function playScenario(engine: EngineSession, jobs: readonly PlayedJ
   const waiting = actions.filter((a) => a.when !== undefined);
   const stop = engine.onEvent((event) => {
     for (const action of [...waiting]) {
-      if (!triggers(action, event, engineIdOf)) continue;
+      const release = endsReleaseWait(action, event, engineIdOf);
+      if (!release && !triggers(action, event, engineIdOf)) continue;
       waiting.splice(waiting.indexOf(action), 1);
-      perform(action);
+      perform(action, release ? event.jobId : undefined);
     }
   });
   try {

@@ -15,7 +15,13 @@ const name = z.string().regex(/^[A-Za-z0-9_.-]+$/, "a name of letters, digits, '
 
 const stubTurn = z.enum(["reply", "fail", "hold"]);
 
-export const TRIGGER_EVENTS = ["job.started", "step.started", "agent.prompt_sent", "step.settled", "job.paused", "job.terminal"] as const;
+/**
+ * The moments an action can wait for: engine events, and `job.released`, which is the player's own:
+ * the job has ended and the engine has its release no longer under way. An engine may take a
+ * command that came after a job's end before that job's release, so an action that must follow
+ * the release waits for this, not for `job.terminal`.
+ */
+export const TRIGGER_EVENTS = ["job.started", "step.started", "agent.prompt_sent", "step.settled", "job.paused", "job.terminal", "job.released"] as const;
 
 const actionSchema = z
   .strictObject({
@@ -29,6 +35,9 @@ const actionSchema = z
   .superRefine((action, ctx) => {
     if ((action.do === "cancel" || action.do === "resume") && action.job === undefined) {
       ctx.addIssue({ code: "custom", path: ["job"], message: `"${action.do}" needs the job it acts on` });
+    }
+    if (action.when?.event === "job.released" && action.when.step !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["when", "step"], message: "job.released is the whole job's moment: it takes no step" });
     }
   });
 
@@ -252,6 +261,12 @@ export function selectScenarios(all: Scenario[], only: readonly string[]): Scena
     }
     return found;
   });
+}
+
+/** Whether an engine event is the end of a job whose release an action waits for (`job.released`). */
+export function endsReleaseWait(action: Action, event: EngineEvent, engineIdOf: (id: string) => string): event is Extract<EngineEvent, { event: "job.terminal" }> {
+  const when = action.when;
+  return when?.event === "job.released" && event.event === "job.terminal" && event.jobId === engineIdOf(when.job);
 }
 
 /** Whether an engine event is the moment an action waits for; `engineIdOf` maps a scenario job id. */

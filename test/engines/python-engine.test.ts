@@ -8,7 +8,7 @@ import { profileNamed } from "../../harness/adapters/registry.js";
 import { PACKAGE_ROOT } from "../../harness/compiled-paths.js";
 import { runConformance } from "../../harness/conformance.js";
 import { describeEngine } from "../../harness/describe-engine.js";
-import { shellEngine } from "../../harness/engine-command.js";
+import { type EngineCommand, shellEngine } from "../../harness/engine-command.js";
 import { missingCapabilities } from "../../harness/engine-plan.js";
 import { runMutate } from "../../harness/mutate.js";
 import { ProcScan } from "../../harness/probes/proc-scan.js";
@@ -69,6 +69,27 @@ finally:
     expect(failedInvariants(result, "exit-abandon")).toEqual(expect.arrayContaining(["released", "no-surviving-group"]));
     const leaked = survivorArgs(result.results[0]);
     for (const part of ["fake-wrapper", "fake/agent", "fake-cli"]) expect(leaked).toEqual(expect.arrayContaining([expect.stringContaining(part)]));
+  });
+
+  it("is caught sharing a chain it kills too soon even where it begins each release late, after the next command", async () => {
+    // The engine as shipped, its releases begun 300 ms after it says a job ended: the protocol
+    // lets an engine take a later command (here, the holder's cancel) first. An action on the quick
+    // job's end would cancel the holder before the premature kill, which then harms no one.
+    const late = [
+      "import asyncio, importlib.util, os, sys",
+      `spec = importlib.util.spec_from_file_location("engine", ${JSON.stringify(join(PACKAGE_ROOT, "examples/python-engine/engine.py"))})`,
+      "engine = importlib.util.module_from_spec(spec); sys.modules['engine'] = engine; spec.loader.exec_module(engine)",
+      "release = engine.Engine._release",
+      "async def late(self, job):",
+      "    await asyncio.sleep(0.3)",
+      "    await release(self, job)",
+      "engine.Engine._release = late",
+      "asyncio.run(engine.main()); sys.stderr.flush(); os._exit(0)",
+    ].join("\n");
+    const lateEngine: EngineCommand = { argv: [interpreter, "-S", "-c", late], label: "the Python engine, its releases begun late" };
+    const faulted = await gate(scenarios("shared-adapter"), { engine: lateEngine, faults: ["refcount-ignored"] });
+    expect(failedInvariants(faulted, "shared-adapter")).toContain("no-premature-kill");
+    expect(verdicts(await gate(scenarios("shared-adapter"), { engine: lateEngine }))).toEqual({ "shared-adapter": "pass" });
   });
 
   it("passes the whole catalogue on the fake chain (mutate's clean run), and mutate --targeted catches each fault it implements by its invariant", async () => {

@@ -40,6 +40,7 @@ describe("scenario files", () => {
     ["a missing expectation", valid.replace("  job: { status: completed, reason: completed }", "  {}"), 10, "expect", /no expectation for job "job"/],
     ["an unknown reason", valid.replace("reason: completed", "reason: vanished"), 10, "expect.job.reason", /Invalid option/],
     ["a cancel without a job", `${valid}actions:\n  - do: cancel\n`, 12, "actions[0].job", /needs the job it acts on/],
+    ["a step on job.released", `${valid}actions:\n  - when: { event: job.released, job: job, step: a }\n    do: cancel\n    job: job\n`, 12, "actions[0].when.step", /takes no step/],
     ["a negative timeout", valid.replace("sleep_ms: 1", "sleep_ms: 1\n          timeout_ms: -1"), 9, "jobs[0].flow.steps[0].timeout_ms", /Too small/],
   ])("rejects %s, naming the line and field", (_, text, line, field, reason, file = "s.yaml") => {
     const error = errorOf(text, file);
