@@ -183,18 +183,18 @@ export function uptimeTicks(): number {
 const SMALL_FILE_BYTES = Buffer.allocUnsafe(64 * 1024);
 const PROCESSES_LINE = Buffer.from("\nprocesses ");
 
-/** A small /proc file read whole into the shared buffer: its length, or null where it cannot be read. */
-function readSmall(path: string): number | null {
+/** A small /proc file read whole into the shared buffer: its length, 0 where it cannot be read. */
+function readSmall(path: string): number {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch {
-    return null;
+    return 0;
   }
   try {
     return readSync(fd, SMALL_FILE_BYTES, 0, SMALL_FILE_BYTES.length, 0);
   } catch {
-    return null;
+    return 0;
   } finally {
     closeSync(fd);
   }
@@ -236,13 +236,11 @@ let marksCreation = (() => {
 
 function creationMark(): CreationMark | null {
   if (!marksCreation) return null;
-  let length = readSmall("/proc/stat");
-  const at = length === null ? -1 : SMALL_FILE_BYTES.subarray(0, length).indexOf(PROCESSES_LINE);
-  const tasks = at < 0 ? null : numberAt(at + PROCESSES_LINE.length, length!);
-  if (tasks === null) return null;
-  length = readSmall("/proc/sys/kernel/ns_last_pid");
-  const newestPid = length === null ? null : numberAt(0, length);
-  return newestPid === null ? null : { tasks, newestPid };
+  const statLength = readSmall("/proc/stat");
+  const at = SMALL_FILE_BYTES.subarray(0, statLength).indexOf(PROCESSES_LINE);
+  const tasks = at < 0 ? null : numberAt(at + PROCESSES_LINE.length, statLength);
+  const newestPid = numberAt(0, readSmall("/proc/sys/kernel/ns_last_pid"));
+  return tasks === null || newestPid === null ? null : { tasks, newestPid };
 }
 
 /**

@@ -8,9 +8,9 @@ import pidusage from "pidusage";
 import psList from "ps-list";
 import { Bench } from "tinybench";
 import { CgroupScan, ProcScan } from "../../harness/probes/proc-scan.js";
+import { TICKS_PER_SECOND } from "../../os/proc-stat.js";
 import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
 import { spawnTaggedTree } from "./tagged-tree.js";
-import { TICKS_PER_SECOND } from "../../os/proc-stat.js";
 
 /** CPU used so far by this process and the children it has reaped (ps-list's ps), in ms. */
 function cpuMsSoFar(): number {
