@@ -121,12 +121,12 @@ const kept = new Map<number, KeptFile>();
 const KEEP_AT_MOST = Math.min(4_096, Math.floor(openFileLimit() / 4));
 
 /**
- * The last listing of /proc and what marked task creation just before it. Until the mark moves,
- * no pid can have joined the table, so a poll reuses the listing instead of reading the directory
- * (a tenth of a scan of 1,000 processes). A process that leaves it is reaped: its kept file's read
- * fails, which drops the listing.
+ * The last listing of /proc and the kernel's count of created tasks read just before it. Until the
+ * count moves, no pid can have joined the table, so a poll reuses the listing instead of reading
+ * the directory (a tenth of a scan of 1,000 processes). A process that leaves it is reaped: its
+ * kept file's read fails, which drops the listing.
  */
-let listing: { mark: CreationMark; pids: readonly number[] } | null = null;
+let listing: { tasksCreated: number; pids: readonly number[] } | null = null;
 
 /** One read into a buffer kept for it: readFileSync's stat, allocation and decoding cost more than the read itself. */
 function readLine(fd: number): number | null {
@@ -180,77 +180,68 @@ export function uptimeTicks(): number {
 }
 
 /** Room for /proc/stat up to its "processes" line: a few hundred CPUs' lines and the interrupt counts. */
-const SMALL_FILE_BYTES = Buffer.allocUnsafe(64 * 1024);
+const PROC_STAT_BYTES = Buffer.allocUnsafe(64 * 1024);
 const PROCESSES_LINE = Buffer.from("\nprocesses ");
 
-/** A small /proc file read whole into the shared buffer: its length, 0 where it cannot be read. */
-function readSmall(path: string): number {
+/**
+ * The host's count of tasks created since boot ("processes" in /proc/stat, threads counted), or
+ * null where it cannot be read whole. The kernel counts a task after it can be listed, so while
+ * the count stands still no process can have joined any table.
+ */
+function tasksCreated(): number | null {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openSync("/proc/stat", "r");
   } catch {
-    return 0;
+    return null;
   }
   try {
-    return readSync(fd, SMALL_FILE_BYTES, 0, SMALL_FILE_BYTES.length, 0);
+    const length = readSync(fd, PROC_STAT_BYTES, 0, PROC_STAT_BYTES.length, 0);
+    const at = PROC_STAT_BYTES.subarray(0, length).indexOf(PROCESSES_LINE);
+    if (at < 0) return null;
+    let count = 0;
+    let i = at + PROCESSES_LINE.length;
+    for (; i < length && PROC_STAT_BYTES[i] !== 0x0a; i++) count = count * 10 + (PROC_STAT_BYTES[i]! - DIGIT_0);
+    // A line cut off by the buffer's end is a number cut short.
+    return i < length ? count : null;
   } catch {
-    return 0;
+    return null;
   } finally {
     closeSync(fd);
   }
 }
 
-/** The decimal number at `at` of the shared buffer, up to the line's end; null if no digit is there. */
-function numberAt(at: number, length: number): number | null {
-  let value = 0;
-  let i = at;
-  for (; i < length && SMALL_FILE_BYTES[i]! >= DIGIT_0 && SMALL_FILE_BYTES[i]! <= DIGIT_0 + 9; i++) value = value * 10 + (SMALL_FILE_BYTES[i]! - DIGIT_0);
-  return i > at ? value : null;
-}
-
-/**
- * What moves whenever a task is created: the host's count of tasks created since boot
- * ("processes" in /proc/stat, threads counted) and the newest pid of our pid namespace. The count
- * alone is exact, but a sandbox may print a stand-in that never moves (gVisor's is 0), and a
- * newest pid alone could come round to the same number; a fork moves both on Linux.
- */
-interface CreationMark {
-  tasks: number;
-  newestPid: number;
-}
-
-/**
- * False where /proc may show a process without a fork, or where the marks are not the kernel's.
- * Mounted with hidepid, /proc hides other users' processes, and one that takes our user appears
- * without a fork.
- */
-let marksCreation = (() => {
+/** Whether /proc, as mounted when this module loads, hides other users' processes (hidepid). */
+function procHidesPids(): boolean {
   try {
-    const line = readFileSync("/proc/self/mounts", "latin1").split("\n").find((l) => l.split(" ")[1] === "/proc");
+    // The last mount on /proc is the one in effect.
+    const line = readFileSync("/proc/self/mounts", "latin1").split("\n").filter((l) => l.split(" ")[1] === "/proc").at(-1);
     const hidepid = /(?:^|,)hidepid=([^,]+)/.exec(line?.split(" ")[3] ?? "")?.[1];
-    return hidepid === undefined || hidepid === "0" || hidepid === "off";
+    return hidepid !== undefined && hidepid !== "0" && hidepid !== "off";
   } catch {
-    return false;
+    return true;
   }
-})();
-
-function creationMark(): CreationMark | null {
-  if (!marksCreation) return null;
-  const statLength = readSmall("/proc/stat");
-  const at = SMALL_FILE_BYTES.subarray(0, statLength).indexOf(PROCESSES_LINE);
-  const tasks = at < 0 ? null : numberAt(at + PROCESSES_LINE.length, statLength);
-  const newestPid = numberAt(0, readSmall("/proc/sys/kernel/ns_last_pid"));
-  return tasks === null || newestPid === null ? null : { tasks, newestPid };
 }
+
+/**
+ * How far the count is trusted to mark every fork. A sandbox may print a stand-in that never moves
+ * (gVisor's is 0), so the count is trusted once it has been seen to move ("moves"), and never once
+ * it has gone back, or where /proc may show a process without a fork: with hidepid, a process of
+ * another user that takes ours appears without one.
+ */
+let countTrust: "unproven" | "moves" | "never" = procHidesPids() ? "never" : "unproven";
+let lastCount: number | null = null;
 
 /**
  * The pids in the table now (a pid reaped since the last fork may still be among them: its
  * `readStat` is null); the stat files kept for pids no longer in it are closed.
  */
 export function listPids(): readonly number[] {
-  // Read before the directory: a process created while it is read moves the mark past this one.
-  const mark = creationMark();
-  if (listing !== null && mark !== null && listing.mark.tasks === mark.tasks && listing.mark.newestPid === mark.newestPid) return listing.pids;
+  // Read before the directory: a process it does not list is counted after this read.
+  const created = countTrust === "never" ? null : tasksCreated();
+  if (created !== null && lastCount !== null && created !== lastCount) countTrust = created < lastCount ? "never" : "moves";
+  lastCount = created ?? lastCount;
+  if (countTrust === "moves" && listing !== null && created === listing.tasksCreated) return listing.pids;
   const pids: number[] = [];
   // Every other entry of /proc is named by a word ("self", "sys", …), none starting with a digit.
   for (const entry of readdirSync("/proc")) {
@@ -265,9 +256,7 @@ export function listPids(): readonly number[] {
       closeSync(file.fd);
     }
   }
-  // Fewer tasks ever created than are alive now: not the kernel's count.
-  if (mark !== null && mark.tasks < pids.length) marksCreation = false;
-  listing = mark === null || !marksCreation ? null : { mark, pids };
+  listing = created === null || countTrust === "never" ? null : { tasksCreated: created, pids };
   return pids;
 }
 
