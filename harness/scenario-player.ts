@@ -36,10 +36,14 @@ export async function playScenario(engine: EngineSession, jobs: readonly PlayedJ
   const engineIdOf = (id: string): string => jobs.find((j) => j.id === id)?.engineId ?? id;
   const actionErrors: string[] = [];
   const performed: Promise<void>[] = [];
-  /** Whether the engine's snapshot has the job's release no longer under way; null without a snapshot. */
-  const releaseDone = async (jobId: string): Promise<boolean | null> => {
+  /**
+   * Whether the engine's snapshot has the job's release no longer under way, or why it cannot say.
+   * Without `releasing`, it is every release of the engine that must be done.
+   */
+  const releaseDone = async (jobId: string): Promise<boolean | string> => {
     const reply = await engine.request({ cmd: "state" });
-    if (!reply.ok || reply.state === undefined) return null;
+    if (!reply.ok) return reply.error;
+    if (reply.state === undefined) return "its reply held no snapshot";
     const { releasing, releasesInFlight } = reply.state;
     return releasing !== undefined ? !releasing.includes(jobId) : releasesInFlight === 0;
   };
@@ -49,6 +53,7 @@ export async function playScenario(engine: EngineSession, jobs: readonly PlayedJ
         if (releaseOf !== undefined) {
           const released = await waitUntil(() => releaseDone(releaseOf), (done) => done !== false, { deadlineMs: options.jobTimeoutMs });
           if (!released.ok) actionErrors.push(`${whenText(action)}: the release was still under way after ${options.jobTimeoutMs} ms`);
+          else if (typeof released.value === "string") actionErrors.push(`${whenText(action)}: the engine's state, to wait on the release, could not be read: ${released.value}`);
         }
         if (action.delay_ms > 0) await new Promise((r) => setTimeout(r, action.delay_ms));
         switch (action.do) {
