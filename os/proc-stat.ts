@@ -179,6 +179,18 @@ export function uptimeTicks(): number {
   return Math.round(Number(readFileSync("/proc/uptime", "utf8").split(" ")[0]) * TICKS_PER_SECOND);
 }
 
+/**
+ * CPU this process has used, and the children it has waited for (a `ps` run through execFile,
+ * say), in ms, from its own stat line: utime, stime, cutime and cstime.
+ */
+export function cpuMsWithReapedChildren(): number {
+  const line = readFileSync("/proc/self/stat", "latin1");
+  const fields = line.slice(line.lastIndexOf(")") + 2).split(" ");
+  // The 14th to 17th fields, counted here from the state as 0.
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
 /** Room for /proc/stat up to its "processes" line: a few hundred CPUs' lines and the interrupt counts. */
 const PROC_STAT_BYTES = Buffer.allocUnsafe(64 * 1024);
 const PROCESSES_LINE = Buffer.from("\nprocesses ");

@@ -3,34 +3,24 @@
 // harness scans on every poll of every invariant, so the probe's cost is paid hundreds of times
 // per gate. Wall time is set beside CPU time, the children's included: ps-list runs two ps at
 // once, so on an idle machine its wall time hides half of what it costs a busy one.
-import { readFileSync } from "node:fs";
 import pidusage from "pidusage";
 import psList from "ps-list";
 import { Bench } from "tinybench";
 import { CgroupScan, ProcScan } from "../../harness/probes/proc-scan.js";
-import { TICKS_PER_SECOND } from "../../os/proc-stat.js";
+import { cpuMsWithReapedChildren } from "../../os/proc-stat.js";
 import { type BenchRow, type Figure, meanOf, rowsOf } from "./bench-row.js";
 import { spawnTaggedTree } from "./tagged-tree.js";
 
-/** CPU used so far by this process and the children it has reaped (ps-list's ps), in ms. */
-function cpuMsSoFar(): number {
-  const stat = readFileSync("/proc/self/stat", "latin1");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime, stime, cutime and cstime: the 14th to 17th fields, counted here from the state as 0.
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  return (ticks * 1000) / TICKS_PER_SECOND;
-}
-
 /** CPU per call, over calls made for `forMs`: long enough that the 10 ms ticks are under 1% of it. */
 async function cpuPerCall(call: () => Promise<unknown>, forMs = 1_500): Promise<number> {
-  const start = cpuMsSoFar();
+  const start = cpuMsWithReapedChildren();
   const until = Date.now() + forMs;
   let calls = 0;
   while (Date.now() < until || calls === 0) {
     await call();
     calls++;
   }
-  return (cpuMsSoFar() - start) / calls;
+  return (cpuMsWithReapedChildren() - start) / calls;
 }
 
 
